@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages strata builds and tests with. Idempotent and quick when
+# everything is already there.
+set -euo pipefail
+
+PACKAGES=(
+  bazel-bootstrap build-essential pkg-config
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
+  libabsl-dev libssl-dev libcurl4-openssl-dev libyaml-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format python3 curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# The machine image ships Node.js with npm; Debian's npm is the fallback.
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+if ((${#missing[@]})); then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+  echo "installing: ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi

@@ -1,0 +1,78 @@
+#ifndef STRATA_CONTROLPLANE_SOURCE_CLUSTER_STATE_H_
+#define STRATA_CONTROLPLANE_SOURCE_CLUSTER_STATE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace strata::source {
+
+// Typed, immutable view of the Kubernetes objects strata reads. Sources (a directory of
+// manifests, later the Kubernetes API) fill it; translation reads it. Only the fields strata
+// uses are kept.
+
+// namespace/name of an object.
+using ObjectKey = std::pair<std::string, std::string>;
+
+struct ServicePort {
+  std::string name;              // may be empty for a single-port Service
+  std::string protocol = "TCP";  // TCP, UDP or SCTP
+  uint32_t port = 0;             // 1..65535
+  // targetPort: a number, or the name of a container port (resolved per EndpointSlice port).
+  // Absent in the manifest means "same as port".
+  std::variant<uint32_t, std::string> target_port = uint32_t{0};
+  std::string app_protocol;  // appProtocol, may be empty
+};
+
+struct Service {
+  std::string namespace_;
+  std::string name;
+  std::string type = "ClusterIP";
+  std::vector<ServicePort> ports;
+};
+
+struct EndpointConditions {
+  // Kubernetes semantics: an absent `ready` or `serving` counts as true; absent `terminating`
+  // counts as false.
+  bool ready = true;
+  bool serving = true;
+  bool terminating = false;
+};
+
+struct Endpoint {
+  std::vector<std::string> addresses;  // IP addresses (at least one)
+  EndpointConditions conditions;
+  std::string zone;       // may be empty
+  std::string node_name;  // may be empty
+};
+
+struct EndpointPort {
+  std::string name;  // may be empty; matches ServicePort.name
+  std::string protocol = "TCP";
+  std::optional<uint32_t> port;  // absent means "all ports" in Kubernetes; strata skips it
+};
+
+struct EndpointSlice {
+  std::string namespace_;
+  std::string name;
+  std::string service_name;  // label kubernetes.io/service-name; empty if absent
+  std::string address_type;  // IPv4, IPv6 or FQDN
+  std::vector<EndpointPort> ports;
+  std::vector<Endpoint> endpoints;
+};
+
+struct ClusterState {
+  std::map<ObjectKey, Service> services;
+  std::map<ObjectKey, EndpointSlice> endpoint_slices;
+};
+
+using ClusterStateConstSharedPtr = std::shared_ptr<const ClusterState>;
+
+}  // namespace strata::source
+
+#endif  // STRATA_CONTROLPLANE_SOURCE_CLUSTER_STATE_H_
