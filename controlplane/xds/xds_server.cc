@@ -1,0 +1,179 @@
+#include "controlplane/xds/xds_server.h"
+
+#include <string>
+#include <utility>
+
+#include "controlplane/xds/stream.h"
+#include "envoy/service/cluster/v3/cds.grpc.pb.h"
+#include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "envoy/service/endpoint/v3/eds.grpc.pb.h"
+#include "envoy/service/listener/v3/lds.grpc.pb.h"
+#include "envoy/service/route/v3/rds.grpc.pb.h"
+#include "envoy/service/secret/v3/sds.grpc.pb.h"
+
+namespace strata::xds {
+namespace {
+
+using envoy::service::discovery::v3::DeltaDiscoveryRequest;
+using envoy::service::discovery::v3::DeltaDiscoveryResponse;
+using envoy::service::discovery::v3::DiscoveryRequest;
+using envoy::service::discovery::v3::DiscoveryResponse;
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+// One gRPC stream: a thin adapter between the callback API and XdsStream.
+template <typename Request, typename Response>
+class Reactor final : public grpc::ServerBidiReactor<Request, Response>, public StreamTransport {
+ public:
+  explicit Reactor(std::shared_ptr<XdsStream> stream) : stream_(std::move(stream)) {
+    stream_->Attach(this);
+    this->StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // The client half-closed or the call broke; end our side too.
+      stream_->RequestFinish(absl::OkStatus());
+      return;
+    }
+    absl::Status status = Handle(request_);
+    if (!status.ok()) {
+      stream_->RequestFinish(status);
+      return;
+    }
+    this->StartRead(&request_);
+  }
+  void OnWriteDone(bool ok) override { stream_->OnWriteDone(ok); }
+  void OnCancel() override { stream_->RequestFinish(absl::CancelledError("stream cancelled")); }
+  void OnDone() override {
+    stream_->Detach();
+    delete this;
+  }
+
+  void WriteResponse(const google::protobuf::Message* message) override {
+    this->StartWrite(static_cast<const Response*>(message));
+  }
+  void FinishStream(const absl::Status& status) override { this->Finish(ToGrpcStatus(status)); }
+
+ private:
+  absl::Status Handle(const DiscoveryRequest& r) { return stream_->OnSotwRequest(r); }
+  absl::Status Handle(const DeltaDiscoveryRequest& r) { return stream_->OnDeltaRequest(r); }
+
+  std::shared_ptr<XdsStream> stream_;
+  Request request_;
+};
+
+using SotwReactor = Reactor<DiscoveryRequest, DiscoveryResponse>;
+using DeltaReactor = Reactor<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
+
+}  // namespace
+
+class XdsServer::Services {
+ public:
+  Services(SnapshotCache& cache, const NodeGrouper& grouper, XdsCallbacks& callbacks, Clock& clock)
+      : deps_{cache, grouper, callbacks, clock},
+        ads_(this),
+        lds_(this),
+        rds_(this),
+        cds_(this),
+        eds_(this),
+        sds_(this) {}
+
+  grpc::ServerBidiReactor<DiscoveryRequest, DiscoveryResponse>* NewSotw(
+      std::optional<ResourceType> type) {
+    return new SotwReactor(
+        std::make_shared<XdsStream>(XdsStream::Kind::kSotw, type, deps_, next_id_++));
+  }
+  grpc::ServerBidiReactor<DeltaDiscoveryRequest, DeltaDiscoveryResponse>* NewDelta(
+      std::optional<ResourceType> type) {
+    return new DeltaReactor(
+        std::make_shared<XdsStream>(XdsStream::Kind::kDelta, type, deps_, next_id_++));
+  }
+
+  void Register(grpc::ServerBuilder& builder) {
+    builder.RegisterService(&ads_);
+    builder.RegisterService(&lds_);
+    builder.RegisterService(&rds_);
+    builder.RegisterService(&cds_);
+    builder.RegisterService(&eds_);
+    builder.RegisterService(&sds_);
+  }
+
+ private:
+  // Each per-type service is two one-line methods; a macro keeps the five of them in step.
+#define STRATA_XDS_TYPED_SERVICE(Class, Base, StreamMethod, DeltaMethod, Type)           \
+  class Class final : public Base::CallbackService {                                     \
+   public:                                                                               \
+    explicit Class(Services* s) : s_(s) {}                                               \
+    grpc::ServerBidiReactor<DiscoveryRequest, DiscoveryResponse>* StreamMethod(          \
+        grpc::CallbackServerContext*) override {                                         \
+      return s_->NewSotw(Type);                                                          \
+    }                                                                                    \
+    grpc::ServerBidiReactor<DeltaDiscoveryRequest, DeltaDiscoveryResponse>* DeltaMethod( \
+        grpc::CallbackServerContext*) override {                                         \
+      return s_->NewDelta(Type);                                                         \
+    }                                                                                    \
+                                                                                         \
+   private:                                                                              \
+    Services* s_;                                                                        \
+  }
+
+  STRATA_XDS_TYPED_SERVICE(Ads, envoy::service::discovery::v3::AggregatedDiscoveryService,
+                           StreamAggregatedResources, DeltaAggregatedResources, std::nullopt);
+  STRATA_XDS_TYPED_SERVICE(Lds, envoy::service::listener::v3::ListenerDiscoveryService,
+                           StreamListeners, DeltaListeners, ResourceType::kListener);
+  STRATA_XDS_TYPED_SERVICE(Rds, envoy::service::route::v3::RouteDiscoveryService, StreamRoutes,
+                           DeltaRoutes, ResourceType::kRoute);
+  STRATA_XDS_TYPED_SERVICE(Cds, envoy::service::cluster::v3::ClusterDiscoveryService,
+                           StreamClusters, DeltaClusters, ResourceType::kCluster);
+  STRATA_XDS_TYPED_SERVICE(Eds, envoy::service::endpoint::v3::EndpointDiscoveryService,
+                           StreamEndpoints, DeltaEndpoints, ResourceType::kEndpoint);
+  STRATA_XDS_TYPED_SERVICE(Sds, envoy::service::secret::v3::SecretDiscoveryService, StreamSecrets,
+                           DeltaSecrets, ResourceType::kSecret);
+#undef STRATA_XDS_TYPED_SERVICE
+
+  XdsStream::Deps deps_;
+  std::atomic<uint64_t> next_id_{1};
+  Ads ads_;
+  Lds lds_;
+  Rds rds_;
+  Cds cds_;
+  Eds eds_;
+  Sds sds_;
+};
+
+XdsServer::XdsServer(SnapshotCache& cache, const NodeGrouper& grouper, XdsCallbacks& callbacks,
+                     Clock& clock)
+    : services_(std::make_unique<Services>(cache, grouper, callbacks, clock)) {}
+
+XdsServer::~XdsServer() = default;
+
+void XdsServer::RegisterServices(grpc::ServerBuilder& builder) { services_->Register(builder); }
+
+void XdsServer::ApplyTransportOptions(const TransportOptions& options,
+                                      grpc::ServerBuilder& builder) {
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Clients may ping us as often as every 10 s without being told to go away.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 1 << 20);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  if (options.max_connection_age != absl::InfiniteDuration()) {
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_age)));
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_age_grace)));
+  }
+}
+
+}  // namespace strata::xds

@@ -1,0 +1,173 @@
+#ifndef STRATA_TESTS_CONTROLPLANE_XDS_XDS_TEST_UTIL_H_
+#define STRATA_TESTS_CONTROLPLANE_XDS_XDS_TEST_UTIL_H_
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "controlplane/xds/resource.h"
+#include "controlplane/xds/snapshot.h"
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/endpoint/v3/endpoint.pb.h"
+#include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/config/route/v3/route.pb.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace strata::xds::testing {
+
+// A scripted xDS client over a real gRPC stream: the test sends requests and waits (with a
+// deadline) for the responses, which a reader thread collects in order.
+template <typename Request, typename Response>
+class ScriptedClient {
+ public:
+  using Stream = grpc::ClientReaderWriter<Request, Response>;
+  template <typename Opener>
+  explicit ScriptedClient(Opener open) {
+    stream_ = open(&context_);
+    reader_ = std::thread([this] {
+      Response response;
+      while (stream_->Read(&response)) {
+        absl::MutexLock lock(&mu_);
+        received_.push_back(response);
+      }
+      absl::MutexLock lock(&mu_);
+      closed_ = true;
+    });
+  }
+  ~ScriptedClient() {
+    context_.TryCancel();
+    reader_.join();
+  }
+
+  bool Send(const Request& request) { return stream_->Write(request); }
+
+  // The next response, or nullopt if none arrives within `timeout` or the stream closed.
+  std::optional<Response> Next(absl::Duration timeout = absl::Seconds(10)) {
+    absl::MutexLock lock(&mu_);
+    auto ready = [this]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !received_.empty() || closed_; };
+    mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+    if (received_.empty()) return std::nullopt;
+    Response r = std::move(received_.front());
+    received_.pop_front();
+    return r;
+  }
+
+  // Waits for the server to end the stream and returns its status.
+  grpc::Status Finish() {
+    {
+      absl::MutexLock lock(&mu_);
+      auto closed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closed_; };
+      mu_.AwaitWithTimeout(absl::Condition(&closed), absl::Seconds(10));
+    }
+    return stream_->Finish();
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<Stream> stream_;
+  std::thread reader_;
+  absl::Mutex mu_;
+  std::deque<Response> received_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Builders for small test resources.
+inline ResourceConstSharedPtr MakeCluster(const std::string& name, int timeout_s = 5) {
+  auto c = std::make_shared<envoy::config::cluster::v3::Cluster>();
+  c->set_name(name);
+  c->set_type(envoy::config::cluster::v3::Cluster::EDS);
+  c->mutable_eds_cluster_config()->mutable_eds_config()->mutable_ads();
+  c->mutable_connect_timeout()->set_seconds(timeout_s);
+  return MakeResource(ResourceType::kCluster, std::move(c));
+}
+
+inline ResourceConstSharedPtr MakeEndpoints(const std::string& cluster,
+                                            const std::vector<std::string>& ips) {
+  auto cla = std::make_shared<envoy::config::endpoint::v3::ClusterLoadAssignment>();
+  cla->set_cluster_name(cluster);
+  auto* locality = cla->add_endpoints();
+  locality->mutable_load_balancing_weight()->set_value(1);
+  for (const auto& ip : ips) {
+    auto* addr = locality->add_lb_endpoints()->mutable_endpoint()->mutable_address();
+    addr->mutable_socket_address()->set_address(ip);
+    addr->mutable_socket_address()->set_port_value(8080);
+  }
+  return MakeResource(ResourceType::kEndpoint, std::move(cla));
+}
+
+inline ResourceConstSharedPtr MakeListener(const std::string& name, const std::string& route) {
+  envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager hcm;
+  hcm.set_stat_prefix(name);
+  hcm.mutable_rds()->set_route_config_name(route);
+  hcm.mutable_rds()->mutable_config_source()->mutable_ads();
+  auto l = std::make_shared<envoy::config::listener::v3::Listener>();
+  l->set_name(name);
+  l->mutable_api_listener()->mutable_api_listener()->PackFrom(hcm);
+  return MakeResource(ResourceType::kListener, std::move(l));
+}
+
+inline ResourceConstSharedPtr MakeRoute(const std::string& name, const std::string& cluster) {
+  auto r = std::make_shared<envoy::config::route::v3::RouteConfiguration>();
+  r->set_name(name);
+  auto* vh = r->add_virtual_hosts();
+  vh->set_name("all");
+  vh->add_domains("*");
+  auto* route = vh->add_routes();
+  route->mutable_match()->set_prefix("");
+  route->mutable_route()->set_cluster(cluster);
+  return MakeResource(ResourceType::kRoute, std::move(r));
+}
+
+inline ResourceConstSharedPtr MakeSecret(const std::string& name, const std::string& value) {
+  auto s = std::make_shared<envoy::extensions::transport_sockets::tls::v3::Secret>();
+  s->set_name(name);
+  s->mutable_generic_secret()->mutable_secret()->set_inline_string(value);
+  return MakeResource(ResourceType::kSecret, std::move(s));
+}
+
+inline SnapshotConstSharedPtr MakeSnapshot(std::vector<ResourceConstSharedPtr> resources) {
+  auto s = Snapshot::Create(std::move(resources));
+  return s.ok() ? *s : nullptr;
+}
+
+// Names of the resources in a SotW response, in order.
+template <typename Response>
+std::vector<std::string> SotwNames(const Response& response) {
+  std::vector<std::string> names;
+  for (const auto& any : response.resources()) {
+    if (any.type_url() == kClusterTypeUrl) {
+      envoy::config::cluster::v3::Cluster m;
+      any.UnpackTo(&m);
+      names.push_back(m.name());
+    } else if (any.type_url() == kEndpointTypeUrl) {
+      envoy::config::endpoint::v3::ClusterLoadAssignment m;
+      any.UnpackTo(&m);
+      names.push_back(m.cluster_name());
+    } else if (any.type_url() == kListenerTypeUrl) {
+      envoy::config::listener::v3::Listener m;
+      any.UnpackTo(&m);
+      names.push_back(m.name());
+    } else if (any.type_url() == kRouteTypeUrl) {
+      envoy::config::route::v3::RouteConfiguration m;
+      any.UnpackTo(&m);
+      names.push_back(m.name());
+    } else if (any.type_url() == kSecretTypeUrl) {
+      envoy::extensions::transport_sockets::tls::v3::Secret m;
+      any.UnpackTo(&m);
+      names.push_back(m.name());
+    }
+  }
+  return names;
+}
+
+}  // namespace strata::xds::testing
+
+#endif  // STRATA_TESTS_CONTROLPLANE_XDS_XDS_TEST_UTIL_H_
