@@ -107,7 +107,7 @@ _proto_gen = rule(
     },
 )
 
-def strata_proto_library(name, srcs, grpc_srcs = [], deps = [], proto_root = "", visibility = None):
+def strata_proto_library(name, srcs, grpc_srcs = [], deps = [], proto_root = "", visibility = None, testonly = False):
     """C++ messages (and gRPC services for grpc_srcs) for srcs.
 
     Creates `name` (a cc_library) and `name_proto` (the sources, for other
@@ -120,9 +120,20 @@ def strata_proto_library(name, srcs, grpc_srcs = [], deps = [], proto_root = "",
         deps = [d + "_proto" for d in deps],
         proto_root = proto_root,
         visibility = visibility,
+        testonly = testonly,
     )
-    native.filegroup(name = name + "_hdrs", srcs = [":" + name + "_proto"], output_group = "hdrs")
-    native.filegroup(name = name + "_srcs", srcs = [":" + name + "_proto"], output_group = "srcs")
+    native.filegroup(
+        name = name + "_hdrs",
+        srcs = [":" + name + "_proto"],
+        output_group = "hdrs",
+        testonly = testonly,
+    )
+    native.filegroup(
+        name = name + "_srcs",
+        srcs = [":" + name + "_proto"],
+        output_group = "srcs",
+        testonly = testonly,
+    )
     native.cc_library(
         name = name,
         srcs = [":" + name + "_srcs"],
@@ -132,4 +143,5 @@ def strata_proto_library(name, srcs, grpc_srcs = [], deps = [], proto_root = "",
         copts = ["-w"],
         deps = deps + ["@system_libs//:protobuf", "@system_libs//:grpcpp"],
         visibility = visibility,
+        testonly = testonly,
     )

@@ -1,0 +1,140 @@
+// strata-controlplane: the xDS v3 control plane. Wiring only; the parts live in their packages.
+#include <pthread.h>
+
+#include <csignal>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/time/time.h"
+#include "common/admin_server.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "controlplane/api/api_service.h"
+#include "controlplane/api/node_status.h"
+#include "controlplane/source/manifest_watcher.h"
+#include "controlplane/translate/proxyless.h"
+#include "controlplane/translate/proxyless_snapshot.h"
+#include "controlplane/xds/snapshot_cache.h"
+#include "controlplane/xds/xds_server.h"
+#include "grpcpp/grpcpp.h"
+
+ABSL_FLAG(std::string, xds_address, "0.0.0.0:18000",
+          "Address for the xDS gRPC server and the strata.v1 integrator API (host:port).");
+ABSL_FLAG(std::string, admin_address, "127.0.0.1:9901",
+          "Address of the admin HTTP server (/metrics, /ready). Keep it on loopback: it is "
+          "not authenticated.");
+ABSL_FLAG(std::string, manifests, "",
+          "Directory of Kubernetes manifests (Service, EndpointSlice; YAML or JSON, several "
+          "documents per file) to serve. Re-read when files change.");
+ABSL_FLAG(std::string, node_group, "proxyless",
+          "Node group every connected node is served from (the manifests' snapshot).");
+ABSL_FLAG(absl::Duration, debounce, absl::Milliseconds(100),
+          "Quiet time that ends a burst of changes before it is pushed.");
+ABSL_FLAG(absl::Duration, max_push_delay, absl::Seconds(1),
+          "Longest a change waits while a burst goes on.");
+ABSL_FLAG(absl::Duration, keepalive_time, absl::Seconds(30),
+          "Idle time after which the server pings a connection; a peer that does not answer "
+          "within --keepalive_timeout is dropped (half-open streams are cleaned up).");
+ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(10), "See --keepalive_time.");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::InfiniteDuration(),
+          "Close client connections after this age so clients rebalance across replicas "
+          "(e.g. 30m). Default: never.");
+ABSL_FLAG(int, max_receive_message_mib, 64, "Largest request message accepted, in MiB.");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "strata xDS v3 control plane.\n"
+      "  strata-controlplane --manifests=DIR [--xds_address=0.0.0.0:18000] "
+      "[--admin_address=127.0.0.1:9901]");
+  absl::ParseCommandLine(argc, argv);
+  // SIGINT/SIGTERM are taken by sigwait below; block them before any thread starts.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  using strata::RealClock;
+
+  strata::MetricsRegistry metrics;
+  strata::xds::SnapshotCache cache(
+      {absl::GetFlag(FLAGS_debounce), absl::GetFlag(FLAGS_max_push_delay)}, RealClock::Get());
+  strata::xds::FixedNodeGrouper grouper(absl::GetFlag(FLAGS_node_group));
+  strata::api::NodeStatusRegistry status(metrics, RealClock::Get());
+  strata::xds::XdsServer xds_server(cache, grouper, status);
+  strata::api::ApiService api(status, cache);
+
+  std::unique_ptr<strata::source::ManifestWatcher> watcher;
+  const std::string dir = absl::GetFlag(FLAGS_manifests);
+  if (!dir.empty()) {
+    const std::string group = absl::GetFlag(FLAGS_node_group);
+    auto created = strata::source::ManifestWatcher::Create(
+        dir, [&cache, group](strata::source::ClusterStateConstSharedPtr state) {
+          strata::translate::ProxylessResources resources =
+              strata::translate::TranslateProxyless(*state);
+          for (const std::string& w : resources.warnings) STRATA_LOG(WARNING) << w;
+          auto snapshot = strata::translate::BuildSnapshot(resources);
+          if (!snapshot.ok()) {
+            STRATA_LOG(ERROR) << "snapshot not built, keeping the last one: " << snapshot.status();
+            return;
+          }
+          STRATA_LOG(INFO) << "serving " << resources.clusters.size() << " services to group "
+                           << group;
+          cache.SetSnapshot(group, *snapshot);
+        });
+    if (!created.ok()) {
+      STRATA_LOG(ERROR) << "--manifests: " << created.status();
+      return 1;
+    }
+    watcher = *std::move(created);
+  } else {
+    STRATA_LOG(WARNING) << "no --manifests directory: serving nothing";
+  }
+
+  grpc::ServerBuilder builder;
+  int xds_port = 0;
+  builder.AddListeningPort(absl::GetFlag(FLAGS_xds_address), grpc::InsecureServerCredentials(),
+                           &xds_port);
+  strata::xds::XdsServer::TransportOptions transport;
+  transport.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
+  transport.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
+  transport.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  transport.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_mib) << 20;
+  strata::xds::XdsServer::ApplyTransportOptions(transport, builder);
+  xds_server.RegisterServices(builder);
+  builder.RegisterService(&api);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || xds_port == 0) {
+    STRATA_LOG(ERROR) << "cannot listen on --xds_address=" << absl::GetFlag(FLAGS_xds_address);
+    return 1;
+  }
+
+  auto admin = strata::AdminServer::Create(absl::GetFlag(FLAGS_admin_address));
+  if (!admin.ok()) {
+    STRATA_LOG(ERROR) << "--admin_address: " << admin.status();
+    return 1;
+  }
+  (*admin)->Handle("/metrics", [&metrics](const strata::AdminRequest&) {
+    return strata::AdminResponse{200, std::string(strata::MetricsRegistry::kContentType),
+                                 metrics.Render()};
+  });
+  (*admin)->Handle("/ready", [](const strata::AdminRequest&) {
+    return strata::AdminResponse{200, "text/plain; charset=utf-8", "ready\n"};
+  });
+  if (absl::Status s = (*admin)->Start(); !s.ok()) {
+    STRATA_LOG(ERROR) << "admin server: " << s;
+    return 1;
+  }
+  STRATA_LOG(INFO) << "xDS on port " << xds_port << ", admin on port " << (*admin)->port();
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  STRATA_LOG(INFO) << "shutting down";
+  (*admin)->Stop();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  watcher.reset();
+  return 0;
+}

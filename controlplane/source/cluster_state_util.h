@@ -1,0 +1,44 @@
+#ifndef STRATA_CONTROLPLANE_SOURCE_CLUSTER_STATE_UTIL_H_
+#define STRATA_CONTROLPLANE_SOURCE_CLUSTER_STATE_UTIL_H_
+
+#include "controlplane/source/cluster_state.h"
+
+namespace strata::source {
+
+// Field-by-field equality of the ClusterState structs, so a source can tell whether a reload
+// changed anything. Keep in step with cluster_state.h when a field is added.
+
+inline bool operator==(const ServicePort& a, const ServicePort& b) {
+  return a.name == b.name && a.protocol == b.protocol && a.port == b.port &&
+         a.target_port == b.target_port && a.app_protocol == b.app_protocol;
+}
+
+inline bool operator==(const Service& a, const Service& b) {
+  return a.namespace_ == b.namespace_ && a.name == b.name && a.type == b.type && a.ports == b.ports;
+}
+
+inline bool operator==(const EndpointConditions& a, const EndpointConditions& b) {
+  return a.ready == b.ready && a.serving == b.serving && a.terminating == b.terminating;
+}
+
+inline bool operator==(const Endpoint& a, const Endpoint& b) {
+  return a.addresses == b.addresses && a.conditions == b.conditions && a.zone == b.zone &&
+         a.node_name == b.node_name;
+}
+
+inline bool operator==(const EndpointPort& a, const EndpointPort& b) {
+  return a.name == b.name && a.protocol == b.protocol && a.port == b.port;
+}
+
+inline bool operator==(const EndpointSlice& a, const EndpointSlice& b) {
+  return a.namespace_ == b.namespace_ && a.name == b.name && a.service_name == b.service_name &&
+         a.address_type == b.address_type && a.ports == b.ports && a.endpoints == b.endpoints;
+}
+
+inline bool operator==(const ClusterState& a, const ClusterState& b) {
+  return a.services == b.services && a.endpoint_slices == b.endpoint_slices;
+}
+
+}  // namespace strata::source
+
+#endif  // STRATA_CONTROLPLANE_SOURCE_CLUSTER_STATE_UTIL_H_

@@ -1,0 +1,70 @@
+#ifndef STRATA_CONTROLPLANE_SOURCE_MANIFEST_PARSER_H_
+#define STRATA_CONTROLPLANE_SOURCE_MANIFEST_PARSER_H_
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "controlplane/source/cluster_state.h"
+
+namespace strata::source {
+
+// Reads Kubernetes manifests (YAML or JSON, several documents per file) into a ClusterState.
+//
+// Objects read: `v1` Service and `discovery.k8s.io/v1` EndpointSlice, also as the items of a
+// `v1` List. Every document must be an object with string `apiVersion` and `kind`; objects of
+// any other kind are skipped and counted. Fields strata does not use are ignored; the ones it
+// uses are validated and defaulted as the Kubernetes API server would (metadata.namespace
+// "default", protocol TCP, absent targetPort = port, absent ready/serving = true, ...).
+//
+// Errors are InvalidArgument and name the file, the document (1-based, in the YAML stream), the
+// object when known, and the field:
+//   services.yaml: document 2 (Service default/web): spec.ports[0].port: must be an integer
+//   1..65535
+// A List item is named as "document 1, items[3] (...)".
+
+// Manifest files larger than this are rejected.
+inline constexpr size_t kMaxManifestFileBytes = size_t{16} << 20;
+
+struct ManifestStats {
+  int files = 0;
+  int documents = 0;        // non-empty YAML documents
+  int services = 0;         // Services read
+  int endpoint_slices = 0;  // EndpointSlices read
+  int skipped_objects = 0;  // objects of other kinds
+};
+
+// Collects the objects of several manifest files into one ClusterState.
+class ManifestSet {
+ public:
+  // Parses `text` and adds its objects. `file_name` only labels errors. An object with the
+  // kind, namespace and name of one added before is an error. On error nothing of `text` is
+  // added.
+  absl::Status AddManifest(std::string_view file_name, std::string_view text);
+
+  const ClusterState& state() const { return state_; }
+  const ManifestStats& stats() const { return stats_; }
+  ClusterState TakeState() { return std::move(state_); }
+
+ private:
+  ClusterState state_;
+  ManifestStats stats_;
+  // (kind, namespace, name) -> where it was defined, for duplicate errors.
+  std::map<std::tuple<std::string, std::string, std::string>, std::string> origins_;
+};
+
+// Loads every regular file named *.yaml, *.yml or *.json directly in `dir` (not in
+// subdirectories; names starting with '.' are skipped, which also skips the `..data` links of
+// a mounted ConfigMap), in name order. Errors name the file relative to `dir`. Any error fails
+// the whole load. If `stats` is not null it receives the counts of a successful load.
+absl::StatusOr<ClusterState> LoadManifestDirectory(const std::string& dir,
+                                                   ManifestStats* stats = nullptr);
+
+}  // namespace strata::source
+
+#endif  // STRATA_CONTROLPLANE_SOURCE_MANIFEST_PARSER_H_
