@@ -62,8 +62,9 @@ absl::Status ParserError(const yaml_parser_t& parser, absl::string_view text) {
   }
   std::string message = parser.problem != nullptr ? parser.problem : "invalid YAML";
   if (parser.error == YAML_READER_ERROR) {
-    if (parser.problem_value != -1)
+    if (parser.problem_value != -1) {
       absl::StrAppend(&message, absl::StrFormat(" (#x%X)", parser.problem_value));
+    }
     return ErrorAt(MarkAtOffset(text, parser.problem_offset), message);
   }
   if (parser.context != nullptr) {
@@ -71,6 +72,8 @@ absl::Status ParserError(const yaml_parser_t& parser, absl::string_view text) {
   }
   return ErrorAt(parser.problem_mark, message);
 }
+
+std::string ToString(absl::string_view s) { return {s.data(), s.size()}; }
 
 absl::string_view TagOf(const yaml_char_t* tag) {
   return tag == nullptr ? absl::string_view() : reinterpret_cast<const char*>(tag);
@@ -180,7 +183,7 @@ absl::StatusOr<Json> ResolvePlain(absl::string_view s) {
   if (integer.has_value()) return *std::move(integer);
   STRATA_ASSIGN_OR_RETURN(std::optional<Json> real, ParseFloat(s));
   if (real.has_value()) return *std::move(real);
-  return Json(std::string(s));
+  return Json(ToString(s));
 }
 
 absl::StatusOr<Json> ResolveScalar(const yaml_event_t& event) {
@@ -188,10 +191,10 @@ absl::StatusOr<Json> ResolveScalar(const yaml_event_t& event) {
                          event.data.scalar.length);
   absl::string_view tag = TagOf(event.data.scalar.tag);
   if (tag.empty()) {
-    if (event.data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return Json(std::string(text));
+    if (event.data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return Json(ToString(text));
     return ResolvePlain(text);
   }
-  if (tag == kTagStr || tag == kTagNonSpecific) return Json(std::string(text));
+  if (tag == kTagStr || tag == kTagNonSpecific) return Json(ToString(text));
   if (tag == kTagNull) {
     if (IsNull(text)) return Json(nullptr);
     return absl::InvalidArgumentError("!!null scalar is not null");

@@ -95,19 +95,21 @@ bool IsIpAddress(int family, const std::string& s) {
 
 // ---- Field paths as written in errors: spec.ports[0].port, metadata.labels["a/b"].
 
+std::string ToString(absl::string_view s) { return {s.data(), s.size()}; }
+
 std::string Path(absl::string_view prefix, absl::string_view key) {
   bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
     return absl::ascii_isalnum(c) || c == '_' || c == '-';
   });
   if (!plain) return absl::StrCat(prefix, "[\"", key, "\"]");
-  return prefix.empty() ? std::string(key) : absl::StrCat(prefix, ".", key);
+  return prefix.empty() ? ToString(key) : absl::StrCat(prefix, ".", key);
 }
 
 std::string Index(absl::string_view prefix, size_t i) { return absl::StrCat(prefix, "[", i, "]"); }
 
 // The member `key` of `object`, or null if it is absent or null (Kubernetes treats both alike).
 const Json* Member(const JsonObject& object, absl::string_view key) {
-  auto it = object.find(std::string(key));
+  auto it = object.find(ToString(key));
   if (it == object.end() || it->second.is_null()) return nullptr;
   return &it->second;
 }

@@ -185,18 +185,17 @@ bool ManifestWatcher::DrainEvents() {
 void ManifestWatcher::Reload() {
   ManifestStats load_stats;
   absl::StatusOr<ClusterState> state = LoadManifestDirectory(dir_, &load_stats);
+  const absl::Status status = state.status();
   ClusterStateConstSharedPtr delivery;
   bool have_state;
   {
     absl::MutexLock lock(&mu_);
     ++stats_.loads;
-    if (!state.ok()) {
+    last_error_ = status;
+    if (!status.ok()) {
       ++stats_.failed_loads;
-      last_error_ = state.status();
-    } else {
-      last_error_ = absl::OkStatus();
-      if (current_ == nullptr || !(*current_ == *state)) {
-        delivery = std::make_shared<const ClusterState>(*std::move(state));
+    } else if (current_ == nullptr || !(*current_ == *state)) {
+      delivery = std::make_shared<const ClusterState>(*std::move(state));
         current_ = delivery;
         ++stats_.deliveries;
       }

@@ -30,7 +30,8 @@ std::string ErrorOf(std::string_view text, int max_depth = kDefaultYamlMaxDepth)
   EXPECT_FALSE(docs.ok());
   if (docs.ok()) return "";
   EXPECT_EQ(docs.status().code(), absl::StatusCode::kInvalidArgument);
-  return std::string(docs.status().message());
+  std::string message(docs.status().message());
+  return message;
 }
 
 TEST(YamlJsonTest, BlockMappingsAndSequences) {

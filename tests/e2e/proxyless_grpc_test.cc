@@ -139,6 +139,20 @@ void WriteManifests(const std::string& dir, const std::vector<int>& ports) {
   ASSERT_EQ(rename(tmp.c_str(), (dir + "/web.yaml").c_str()), 0);
 }
 
+// Runs strata-ctl with `args`; returns its standard output.
+std::string Ctl(int xds_port, const std::string& args) {
+  std::string cmd = absl::StrCat(getenv("TEST_SRCDIR"), "/strata/controlplane/ctl/strata-ctl",
+                                 " --server=127.0.0.1:", xds_port, " ", args);
+  std::string out;
+  FILE* f = popen(cmd.c_str(), "r");
+  if (f == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  pclose(f);
+  return out;
+}
+
 // Backends that answered `calls` calls.
 std::map<std::string, int> Spray(strata::test::Who::Stub& stub, int calls) {
   std::map<std::string, int> seen;
@@ -192,6 +206,15 @@ TEST(ProxylessGrpcTest, RoundRobinFollowsChangesAndSurvivesControlPlaneRestart) 
   auto balanced = Spray(*stub, 20);
   EXPECT_EQ(balanced["a"], 10);
   EXPECT_EQ(balanced["b"], 10);
+
+  // The integrator API sees the client and what it ACKed.
+  std::string proxies = Ctl(xds_port, "proxy-status");
+  EXPECT_NE(proxies.find("\"node_id\": \"e2e-client\""), std::string::npos) << proxies;
+  EXPECT_NE(proxies.find("\"acked_version\": \""), std::string::npos) << proxies;
+  std::string snapshot = Ctl(xds_port, "snapshot proxyless");
+  EXPECT_NE(snapshot.find("\"name\": \"web.default.svc.cluster.local:50051\""), std::string::npos)
+      << snapshot;
+  EXPECT_NE(snapshot.find(absl::StrCat("\"port_value\": ", b.port)), std::string::npos);
 
   // The EndpointSlice changes: traffic moves within 2 s.
   WriteManifests(dir, {c.port});

@@ -30,7 +30,8 @@ std::string ErrorOf(std::string_view text, std::string_view file_name = "service
   if (!status.ok()) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   }
-  return std::string(status.message());
+  std::string message(status.message());
+  return message;
 }
 
 ClusterState Parse(std::string_view text) {

@@ -223,7 +223,7 @@ TEST_F(ManifestWatcherTest, DirectoryRemovedAndRecreated) {
 
 TEST(ManifestWatcherCreateTest, MissingDirectoryFails) {
   absl::StatusOr<std::unique_ptr<ManifestWatcher>> watcher =
-      ManifestWatcher::Create("/nonexistent/strata-manifests", [](ClusterStateConstSharedPtr) {});
+      ManifestWatcher::Create("/nonexistent/strata-manifests", [](const ClusterStateConstSharedPtr&) {});
   EXPECT_EQ(watcher.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(watcher.status().message(), HasSubstr("/nonexistent/strata-manifests"));
 }
@@ -235,7 +235,7 @@ TEST(ManifestWatcherCreateTest, FileIsNotADirectory) {
   ASSERT_NE(f, nullptr);
   fclose(f);
   absl::StatusOr<std::unique_ptr<ManifestWatcher>> watcher =
-      ManifestWatcher::Create(path, [](ClusterStateConstSharedPtr) {});
+      ManifestWatcher::Create(path, [](const ClusterStateConstSharedPtr&) {});
   EXPECT_EQ(watcher.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
