@@ -431,7 +431,9 @@ absl::StatusOr<EndpointSlice> ReadEndpointSlice(ObjectReader& reader, const Json
       STRATA_ASSIGN_OR_RETURN(EndpointPort port, ReadEndpointPort(reader, (*ports)[i], path));
       if (!names.insert(port.name).second) {
         return reader.Error(Path(path, "name"),
-                            absl::StrCat("duplicate port name \"", port.name, "\""));
+                            port.name.empty()
+                                ? std::string("only one port may be unnamed")
+                                : absl::StrCat("duplicate port name \"", port.name, "\""));
       }
       slice.ports.push_back(std::move(port));
     }
@@ -467,9 +469,11 @@ absl::Status ReadObject(const Json& value, int document, std::optional<size_t> i
   if (object == nullptr) return reader.Error("", "must be an object");
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> api_version,
                           reader.GetString(*object, "", "apiVersion"));
-  if (!api_version.has_value()) return reader.Error("apiVersion", "required");
+  if (!api_version.has_value() || api_version->empty()) {
+    return reader.Error("apiVersion", "required");
+  }
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> kind, reader.GetString(*object, "", "kind"));
-  if (!kind.has_value()) return reader.Error("kind", "required");
+  if (!kind.has_value() || kind->empty()) return reader.Error("kind", "required");
 
   ParsedObject parsed;
   if (*api_version == "v1" && *kind == "List") {

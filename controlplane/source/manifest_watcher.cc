@@ -31,6 +31,10 @@ constexpr uint32_t kWatchMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | I
 // Events after which the watch no longer follows the path `dir`.
 constexpr uint32_t kWatchLostMask = IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED;
 
+constexpr absl::Duration kMaxDebounce = absl::Hours(1);
+// Under constant churn, reload at the latest this many debounce periods after a change.
+constexpr int kMaxDelayFactor = 10;
+
 // How often to look for the directory again after losing it.
 constexpr int kRewatchIntervalMs = 1000;
 
@@ -46,8 +50,8 @@ absl::StatusOr<std::unique_ptr<ManifestWatcher>> ManifestWatcher::Create(std::st
                                                                          Callback on_state,
                                                                          absl::Duration debounce) {
   if (!on_state) return absl::InvalidArgumentError("ManifestWatcher needs a callback");
-  if (debounce < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("ManifestWatcher debounce must not be negative");
+  if (debounce < absl::ZeroDuration() || debounce > kMaxDebounce) {
+    return absl::InvalidArgumentError("ManifestWatcher debounce must be between 0 and 1h");
   }
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0) {
@@ -118,8 +122,10 @@ void ManifestWatcher::Run() {
   std::optional<SteadyClock::time_point> first_change;
   SteadyClock::time_point last_change;
   // When to reload for the unhandled changes: once quiet for `debounce`, or at the latest
-  // 10 * debounce after the first.
-  auto reload_at = [&] { return std::min(last_change + debounce, *first_change + 10 * debounce); };
+  // kMaxDelayFactor * debounce after the first.
+  auto reload_at = [&] {
+    return std::min(last_change + debounce, *first_change + kMaxDelayFactor * debounce);
+  };
   while (true) {
     int timeout_ms = -1;
     if (first_change.has_value()) {
@@ -196,16 +202,15 @@ void ManifestWatcher::Reload() {
       ++stats_.failed_loads;
     } else if (current_ == nullptr || !(*current_ == *state)) {
       delivery = std::make_shared<const ClusterState>(*std::move(state));
-        current_ = delivery;
-        ++stats_.deliveries;
-      }
+      current_ = delivery;
+      ++stats_.deliveries;
     }
     have_state = current_ != nullptr;
   }
-  if (!state.ok()) {
+  if (!status.ok()) {
     STRATA_LOG(ERROR) << "manifests in " << dir_ << " not loaded, keeping "
                       << (have_state ? "the last good state" : "no state") << ": "
-                      << state.status().message();
+                      << status.message();
     return;
   }
   if (delivery == nullptr) return;

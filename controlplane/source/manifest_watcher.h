@@ -42,7 +42,8 @@ class ManifestWatcher {
 
   // Starts watching `dir` and loads it once; if that load succeeds, `on_state` has received
   // its state when Create returns. A failed first load is logged, and the watcher starts with
-  // no state. Fails only if `dir` is not a directory or inotify cannot watch it.
+  // no state. Fails only if `dir` is not a directory, inotify cannot watch it, `on_state` is
+  // empty or `debounce` is outside [0, 1h].
   static absl::StatusOr<std::unique_ptr<ManifestWatcher>> Create(
       std::string dir, Callback on_state, absl::Duration debounce = kDefaultDebounce);
 

@@ -222,8 +222,8 @@ TEST_F(ManifestWatcherTest, DirectoryRemovedAndRecreated) {
 }
 
 TEST(ManifestWatcherCreateTest, MissingDirectoryFails) {
-  absl::StatusOr<std::unique_ptr<ManifestWatcher>> watcher =
-      ManifestWatcher::Create("/nonexistent/strata-manifests", [](const ClusterStateConstSharedPtr&) {});
+  absl::StatusOr<std::unique_ptr<ManifestWatcher>> watcher = ManifestWatcher::Create(
+      "/nonexistent/strata-manifests", [](const ClusterStateConstSharedPtr&) {});
   EXPECT_EQ(watcher.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(watcher.status().message(), HasSubstr("/nonexistent/strata-manifests"));
 }
