@@ -73,18 +73,33 @@ void XdsStream::HandleAckOrNack(ResourceType type, const std::string& version,
   }
 }
 
+absl::Status XdsStream::BeginRequest(const envoy::config::core::v3::Node& node, bool has_node,
+                                     const std::string& type_url, ResourceType* type,
+                                     std::optional<std::string>* watch_group) {
+  const bool was_known = node_known_;
+  absl::Status status = LearnNode(node, has_node);
+  if (!status.ok()) return status;
+  if (!was_known) *watch_group = group_;
+  return ResolveType(type_url, type);
+}
+
+void XdsStream::EndRequest(const std::optional<std::string>& watch_group) {
+  if (watch_group.has_value()) {
+    // Outside mu_: Watch delivers the current snapshot at once, through OnSnapshot.
+    SnapshotCache::WatchHandle handle = deps_.cache.Watch(*watch_group, weak_from_this());
+    absl::MutexLock lock(&mu_);
+    if (transport_ != nullptr) watch_ = std::move(handle);
+  }
+  Pump();
+}
+
 absl::Status XdsStream::OnSotwRequest(const DiscoveryRequest& request) {
-  bool start_watch = false;
-  std::string group;
+  std::optional<std::string> watch_group;
   {
     absl::MutexLock lock(&mu_);
-    const bool was_known = node_known_;
-    absl::Status status = LearnNode(request.node(), request.has_node());
-    if (!status.ok()) return status;
-    start_watch = !was_known;
-    group = group_;
     ResourceType type;
-    status = ResolveType(request.type_url(), &type);
+    absl::Status status =
+        BeginRequest(request.node(), request.has_node(), request.type_url(), &type, &watch_group);
     if (!status.ok()) return status;
     TypeState& st = types_[static_cast<int>(type)];
 
@@ -137,27 +152,17 @@ absl::Status XdsStream::OnSotwRequest(const DiscoveryRequest& request) {
       ComputeResponses();
     }
   }
-  if (start_watch) {
-    SnapshotCache::WatchHandle handle = deps_.cache.Watch(group, weak_from_this());
-    absl::MutexLock lock(&mu_);
-    if (transport_ != nullptr) watch_ = std::move(handle);
-  }
-  Pump();
+  EndRequest(watch_group);
   return absl::OkStatus();
 }
 
 absl::Status XdsStream::OnDeltaRequest(const DeltaDiscoveryRequest& request) {
-  bool start_watch = false;
-  std::string group;
+  std::optional<std::string> watch_group;
   {
     absl::MutexLock lock(&mu_);
-    const bool was_known = node_known_;
-    absl::Status status = LearnNode(request.node(), request.has_node());
-    if (!status.ok()) return status;
-    start_watch = !was_known;
-    group = group_;
     ResourceType type;
-    status = ResolveType(request.type_url(), &type);
+    absl::Status status =
+        BeginRequest(request.node(), request.has_node(), request.type_url(), &type, &watch_group);
     if (!status.ok()) return status;
     TypeState& st = types_[static_cast<int>(type)];
     const bool first = !st.requested;
@@ -209,12 +214,7 @@ absl::Status XdsStream::OnDeltaRequest(const DeltaDiscoveryRequest& request) {
     }
     ComputeResponses();
   }
-  if (start_watch) {
-    SnapshotCache::WatchHandle handle = deps_.cache.Watch(group, weak_from_this());
-    absl::MutexLock lock(&mu_);
-    if (transport_ != nullptr) watch_ = std::move(handle);
-  }
-  Pump();
+  EndRequest(watch_group);
   return absl::OkStatus();
 }
 

@@ -94,6 +94,14 @@ class XdsStream : public SnapshotWatcher, public std::enable_shared_from_this<Xd
   absl::Status ResolveType(const std::string& type_url, ResourceType* type) const;
   absl::Status LearnNode(const envoy::config::core::v3::Node& node, bool has_node)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Common start of a request (mu_ held): learns the node on the first request (setting
+  // `watch_group` to the group to watch) and resolves the type.
+  absl::Status BeginRequest(const envoy::config::core::v3::Node& node, bool has_node,
+                            const std::string& type_url, ResourceType* type,
+                            std::optional<std::string>* watch_group)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Common end of a request (mu_ not held): starts the snapshot watch, then writes.
+  void EndRequest(const std::optional<std::string>& watch_group) ABSL_LOCKS_EXCLUDED(mu_);
   void HandleAckOrNack(ResourceType type, const std::string& version,
                        const google::rpc::Status* error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MarkRequested(ResourceType type) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
