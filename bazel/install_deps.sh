@@ -7,8 +7,9 @@ PACKAGES=(
   bazel-bootstrap build-essential pkg-config
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libabsl-dev libssl-dev libcurl4-openssl-dev libyaml-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format python3 curl
+  libgtest-dev libgmock-dev libbenchmark-dev libre2-dev
+  clang-format clang libclang-rt-14-dev python3 curl
+  node-llhttp
 )
 
 missing=()

@@ -1,0 +1,92 @@
+#ifndef STRATA_DATAPLANE_HTTP_WORKER_CONTEXT_H_
+#define STRATA_DATAPLANE_HTTP_WORKER_CONTEXT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "dataplane/event/dispatcher.h"
+#include "dataplane/router/route_table.h"
+#include "dataplane/upstream/cluster.h"
+#include "dataplane/upstream/conn_pool.h"
+#include "dataplane/upstream/load_balancer.h"
+
+namespace strata::http {
+
+class ServerSession;
+
+// A counter written by one worker and read by the admin thread: a relaxed load and store, no
+// locked instruction on the hot path.
+class WorkerCounter {
+ public:
+  void Inc(uint64_t n = 1) {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  uint64_t Get() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+// Per-worker HTTP counters, summed over workers by /stats.
+struct HttpStats {
+  WorkerCounter downstream_cx_total;
+  WorkerCounter downstream_rq_total;
+  WorkerCounter downstream_rq_2xx;
+  WorkerCounter downstream_rq_3xx;
+  WorkerCounter downstream_rq_4xx;
+  WorkerCounter downstream_rq_5xx;
+  WorkerCounter downstream_rq_rejected;  // 400/431/501 from the parser
+  WorkerCounter downstream_rq_no_route;  // 404 without an upstream
+  WorkerCounter downstream_rq_header_timeout;
+  WorkerCounter upstream_cx_total;
+  WorkerCounter upstream_cx_connect_fail;
+  WorkerCounter upstream_cx_reused;
+  WorkerCounter upstream_rq_retry;
+  WorkerCounter upstream_rq_timeout;
+  WorkerCounter upstream_rq_reset;
+  WorkerCounter upstream_rq_no_healthy;
+  WorkerCounter websocket_upgrades;
+};
+
+// One cluster as one worker sees it: the immutable cluster and this worker's balancer.
+struct WorkerCluster {
+  upstream::ClusterConstSharedPtr cluster;
+  std::unique_ptr<upstream::LoadBalancer> lb;
+};
+
+// The config a request runs with: a worker-local handle on an immutable snapshot, so holding
+// it per request never touches a reference count shared with other workers.
+class RequestConfig {
+ public:
+  virtual ~RequestConfig() = default;
+  // The RDS route table of that name, or null.
+  virtual const router::RouteTable* FindRouteTable(absl::string_view name) const = 0;
+};
+using RequestConfigSharedPtr = std::shared_ptr<const RequestConfig>;
+
+// What a downstream session needs from its worker. All methods run on the worker's thread.
+class WorkerContext {
+ public:
+  virtual ~WorkerContext() = default;
+  virtual event::Dispatcher& dispatcher() = 0;
+  virtual upstream::FastRandom& random() = 0;
+  virtual HttpStats& stats() = 0;
+  virtual upstream::ConnPool& conn_pool() = 0;
+  // The current config snapshot of this worker.
+  virtual RequestConfigSharedPtr config() = 0;
+  // This worker's view of a cluster in the current config, or null when there is none.
+  virtual WorkerCluster* FindCluster(absl::string_view name) = 0;
+  // Appends one access log line (without the newline); never blocks.
+  virtual void AccessLog(absl::string_view path, std::string line) = 0;
+  // A session's connection closed; the worker forgets it and destroys it later.
+  virtual void OnSessionClosed(ServerSession* session) = 0;
+  // True once the worker is draining: keep-alive connections close after their request.
+  virtual bool draining() const = 0;
+};
+
+}  // namespace strata::http
+
+#endif  // STRATA_DATAPLANE_HTTP_WORKER_CONTEXT_H_

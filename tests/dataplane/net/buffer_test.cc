@@ -1,0 +1,69 @@
+#include "dataplane/net/buffer.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace strata::net {
+namespace {
+
+TEST(BufferTest, AppendDrainKeepsOrder) {
+  Buffer b;
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.capacity(), 0u);  // no memory until used
+  b.Append("hello ");
+  b.Append("world");
+  EXPECT_EQ(b.view(), "hello world");
+  b.Drain(6);
+  EXPECT_EQ(b.view(), "world");
+  b.Drain(5);
+  EXPECT_TRUE(b.empty());
+}
+
+TEST(BufferTest, GrowsAcrossManyAppendsAndCompacts) {
+  Buffer b;
+  std::string expected;
+  for (int i = 0; i < 10000; ++i) {
+    const std::string piece = std::to_string(i) + ",";
+    b.Append(piece);
+    expected += piece;
+    if (i % 7 == 0) {
+      b.Drain(3);
+      expected.erase(0, 3);
+    }
+  }
+  EXPECT_EQ(b.view(), expected);
+}
+
+TEST(BufferTest, ReserveCommit) {
+  Buffer b;
+  char* p = b.Reserve(10);
+  ASSERT_GE(b.Writable(), 10u);
+  std::memcpy(p, "0123456789", 10);
+  b.Commit(4);
+  EXPECT_EQ(b.view(), "0123");
+}
+
+TEST(BufferTest, ReleaseIfEmptyFreesOnlyWhenEmpty) {
+  Buffer b;
+  b.Append("x");
+  b.ReleaseIfEmpty();
+  EXPECT_GT(b.capacity(), 0u);
+  EXPECT_EQ(b.view(), "x");
+  b.Drain(1);
+  b.ReleaseIfEmpty();
+  EXPECT_EQ(b.capacity(), 0u);
+  b.Append("again");
+  EXPECT_EQ(b.view(), "again");
+}
+
+TEST(BufferTest, MoveTransfersContents) {
+  Buffer a;
+  a.Append("abc");
+  Buffer b(std::move(a));
+  EXPECT_EQ(b.view(), "abc");
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): moved-from is defined empty
+}
+
+}  // namespace
+}  // namespace strata::net

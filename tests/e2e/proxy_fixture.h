@@ -1,0 +1,122 @@
+#ifndef STRATA_TESTS_E2E_PROXY_FIXTURE_H_
+#define STRATA_TESTS_E2E_PROXY_FIXTURE_H_
+
+// Shared pieces of the strata-proxy end-to-end tests: backend processes, a proxy process with
+// its admin endpoints, and curl helpers.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/e2e/process.h"
+
+namespace strata::test {
+
+struct Backend {
+  std::unique_ptr<Subprocess> process;
+  int port = 0;
+};
+
+inline Backend StartBackend(const std::string& name) {
+  Backend backend;
+  backend.process = Subprocess::Start({"python3", Runfile("tests/e2e/echo_backend.py"), "0", name});
+  EXPECT_TRUE(backend.process->WaitForOutput("listening on ", absl::Seconds(20)));
+  const std::string out = backend.process->Output();
+  const size_t at = out.find("listening on ") + 13;
+  EXPECT_TRUE(absl::SimpleAtoi(out.substr(at, out.find('\n', at) - at), &backend.port));
+  return backend;
+}
+
+class Proxy {
+ public:
+  Proxy(const std::string& bootstrap, int concurrency = 2,
+        const std::vector<std::string>& extra_args = {}) {
+    dir_ = TempDir(absl::StrCat("proxy", counter_++));
+    WriteFile(dir_ + "/bootstrap.yaml", bootstrap);
+    std::vector<std::string> argv = {
+        Runfile("dataplane/strata-proxy"), "--config=" + dir_ + "/bootstrap.yaml",
+        absl::StrCat("--concurrency=", concurrency), "--drain_timeout=5s"};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    process_ = Subprocess::Start(argv);
+  }
+  // Waits for the admin server and reads the listener's port; false if the proxy failed.
+  bool Ready() {
+    if (!process_->WaitForOutput("admin on ", absl::Seconds(20))) return false;
+    const std::string out = process_->Output();
+    const size_t at = out.find("admin on 127.0.0.1:") + 19;
+    if (!absl::SimpleAtoi(out.substr(at, out.find('\n', at) - at), &admin_port_)) return false;
+    // The listener may come later (from xDS): poll the admin endpoint until it is there.
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      auto json = nlohmann::json::parse(Admin("/listeners"), nullptr, false);
+      if (!json.is_discarded() && json.contains("http")) {
+        const std::string address = json["http"].get<std::string>();
+        return absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port_);
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
+  }
+  std::string Admin(const std::string& path) {
+    const std::string response =
+        RawExchange(admin_port_, absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: admin\r\n\r\n"));
+    const size_t body = response.find("\r\n\r\n");
+    return body == std::string::npos ? "" : response.substr(body + 4);
+  }
+  uint64_t Stat(const std::string& name) {
+    for (absl::string_view line : absl::StrSplit(Admin("/stats"), '\n')) {
+      if (absl::StartsWith(line, "strata_" + name + " ")) {
+        uint64_t value = 0;
+        EXPECT_TRUE(absl::SimpleAtoi(line.substr(line.find(' ') + 1), &value));
+        return value;
+      }
+    }
+    ADD_FAILURE() << "no stat " << name;
+    return 0;
+  }
+  int port() const { return port_; }
+  Subprocess& process() { return *process_; }
+  std::string Url(const std::string& path) const {
+    return absl::StrCat("http://127.0.0.1:", port_, path);
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::string dir_;
+  std::unique_ptr<Subprocess> process_;
+  int admin_port_ = 0;
+  int port_ = 0;
+};
+
+// curl with a Host header; returns "<status>\n<body>".
+inline std::string Curl(const Proxy& proxy, const std::string& path, const std::string& extra = "",
+                        const std::string& host = "web.example") {
+  return Shell(absl::StrCat("curl -s --max-time 20 -H 'Host: ", host, "' ", extra,
+                            " -w '\\n%{http_code}' '", proxy.Url(path), "'"));
+}
+inline int StatusOf(const std::string& curl_output) {
+  int status = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(curl_output.substr(curl_output.rfind('\n') + 1), &status))
+      << curl_output;
+  return status;
+}
+inline nlohmann::json BodyOf(const std::string& curl_output) {
+  return nlohmann::json::parse(curl_output.substr(0, curl_output.rfind('\n')), nullptr, false);
+}
+inline std::string Header(const nlohmann::json& echo, const std::string& name) {
+  for (const auto& kv : echo["headers"]) {
+    if (kv[0] == name) return kv[1].get<std::string>();
+  }
+  return "";
+}
+
+}  // namespace strata::test
+
+#endif  // STRATA_TESTS_E2E_PROXY_FIXTURE_H_
