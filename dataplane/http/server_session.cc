@@ -339,6 +339,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
     if (session_.phase_ == Phase::kTunnel) {
       session_.downstream_->Write(data.view());
       data.Drain(data.size());
+      session_.ArmTunnelIdleTimer();
       if (end_stream) session_.Close(/*flush=*/true);
       return;
     }
@@ -417,6 +418,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
     }
     response_started_ = true;
     status_ = head.status_code;
+    if (upgrade && route_timer_ != nullptr) route_timer_->Disable();  // tunnels use idle time
     upstream_keep_alive_ = head.keep_alive;
     HeaderMap& headers = head.headers;
     const bool keep_upgrade = upgrade;
@@ -581,6 +583,10 @@ void ServerSession::ArmIdleTimer() {
 }
 
 void ServerSession::OnTimer() {
+  if (phase_ == Phase::kTunnel) {  // nothing crossed the tunnel for stream_idle_timeout
+    Close(/*flush=*/false);
+    return;
+  }
   if (phase_ == Phase::kHead || (phase_ == Phase::kIdle && requests_ == 0 &&
                                  hcm_->request_headers_timeout != absl::InfiniteDuration())) {
     // Slow or silent client: 408 if it sent anything, else just close.
@@ -599,6 +605,7 @@ void ServerSession::OnData(net::Buffer& data, bool end_stream) {
     return;
   }
   if (phase_ == Phase::kTunnel) {
+    ArmTunnelIdleTimer();
     if (upstream_ != nullptr) upstream_->TunnelData(data.view());
     bytes_received_ += data.size();
     data.Drain(data.size());
@@ -883,10 +890,17 @@ void ServerSession::OnResponseComplete(bool close) {
   downstream_->ReleaseIdleMemory();
 }
 
+void ServerSession::ArmTunnelIdleTimer() {
+  if (hcm_->stream_idle_timeout != absl::InfiniteDuration()) {
+    timer_->Enable(hcm_->stream_idle_timeout);  // O(1) when pushed later
+  }
+}
+
 void ServerSession::StartTunnel() {
   phase_ = Phase::kTunnel;
   worker_.stats().websocket_upgrades.Inc();
   timer_->Disable();
+  ArmTunnelIdleTimer();
   parser_.Resume();  // not used any more; frees nothing but keeps state coherent
   if (read_disabled_for_response_) {
     read_disabled_for_response_ = false;

@@ -67,6 +67,7 @@ class ServerSession : public event::DeferredDeletable,
   // The response to the current request is complete.
   void OnResponseComplete(bool close);
   void StartTunnel();
+  void ArmTunnelIdleTimer();
   void Close(bool flush);
   void ArmIdleTimer();
   void OnTimer();
@@ -77,7 +78,7 @@ class ServerSession : public event::DeferredDeletable,
   const HcmConfigConstSharedPtr hcm_;
   std::unique_ptr<net::Connection> downstream_;
   Http1Parser parser_;
-  std::unique_ptr<event::Timer> timer_;  // request-header or idle timeout
+  std::unique_ptr<event::Timer> timer_;  // request-header, idle or tunnel idle timeout
   std::unique_ptr<Upstream> upstream_;
   Phase phase_ = Phase::kIdle;
   bool request_complete_ = false;   // the downstream request was read to its end

@@ -288,6 +288,23 @@ TEST(ProxyHttpTest, WebSocketUpgradeIsTunnelled) {
   EXPECT_EQ(proxy.Stat("websocket_upgrades"), 1u);
 }
 
+TEST(ProxyHttpTest, IdleTunnelIsClosedAfterStreamIdleTimeout) {
+  Backend backend = StartBackend("a");
+  Proxy proxy(Bootstrap({backend.port},
+                        "          upgrade_configs: [{upgrade_type: websocket}]\n"
+                        "          stream_idle_timeout: 1s\n"));
+  ASSERT_TRUE(proxy.Ready()) << proxy.process().Output();
+  const absl::Time start = absl::Now();
+  const std::string response = RawExchange(
+      proxy.port(),
+      "GET /ws HTTP/1.1\r\nHost: web.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+      absl::Seconds(10));
+  const absl::Duration elapsed = absl::Now() - start;
+  EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 101")) << response;
+  EXPECT_GE(elapsed, absl::Milliseconds(900));
+  EXPECT_LT(elapsed, absl::Seconds(5));  // closed by the proxy, not by our 10 s limit
+}
+
 TEST(ProxyHttpTest, DeadUpstreamIs503AndConnectFailuresAreRetriedElsewhere) {
   Backend live = StartBackend("live");
   // A port nothing listens on: bind it, then let it go.
