@@ -41,7 +41,7 @@ void SnapshotCache::WatchHandle::Cancel() {
 
 SnapshotCache::SnapshotCache(Options options, Clock& clock)
     : options_(options), clock_(clock), debouncer_(options.debounce, options.max_delay) {
-  if (options_.debounce > absl::ZeroDuration()) {
+  if (options_.debounce > absl::ZeroDuration() && options_.background_publisher) {
     publisher_ = std::thread([this] { PublishLoop(); });
   }
 }
@@ -110,6 +110,16 @@ void SnapshotCache::Unwatch(const std::string& group, uint64_t id) {
 }
 
 void SnapshotCache::Flush() { PublishPending(); }
+
+bool SnapshotCache::PublishIfDue() {
+  {
+    absl::MutexLock lock(&mu_);
+    std::optional<absl::Time> deadline = debouncer_.Deadline();
+    if (!deadline.has_value() || clock_.Now() < *deadline) return false;
+  }
+  PublishPending();
+  return true;
+}
 
 void SnapshotCache::PublishPending() {
   absl::MutexLock publish_lock(&publish_mu_);

@@ -49,6 +49,9 @@ class SnapshotCache {
   struct Options {
     absl::Duration debounce = absl::Milliseconds(100);
     absl::Duration max_delay = absl::Seconds(1);
+    // Publish from a background thread. Without it (tests driving a ManualClock) nothing is
+    // published with a non-zero debounce until PublishIfDue() or Flush() is called.
+    bool background_publisher = true;
   };
 
   // Removes a watcher when destroyed. Movable.
@@ -88,6 +91,9 @@ class SnapshotCache {
 
   // Publishes pending snapshots now (tests, shutdown).
   void Flush() ABSL_LOCKS_EXCLUDED(mu_);
+  // One step of the publisher: publishes the pending snapshots if the debounce deadline has
+  // passed on the clock. Returns whether it published.
+  bool PublishIfDue() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Group {

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "controlplane/xds/stream.h"
 #include "envoy/service/cluster/v3/cds.grpc.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
@@ -15,22 +16,23 @@ namespace strata::xds {
 namespace {
 
 using envoy::service::discovery::v3::DeltaDiscoveryRequest;
-using envoy::service::discovery::v3::DeltaDiscoveryResponse;
 using envoy::service::discovery::v3::DiscoveryRequest;
-using envoy::service::discovery::v3::DiscoveryResponse;
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-// One gRPC stream: a thin adapter between the callback API and XdsStream.
-template <typename Request, typename Response>
-class Reactor final : public grpc::ServerBidiReactor<Request, Response>, public StreamTransport {
+// One gRPC stream: a thin adapter between the callback API and XdsStream. It reads and writes
+// raw bytes and does the protobuf parsing itself, because the typed API reports a message that
+// does not parse exactly like the client's half-close; here it ends the stream with an error.
+template <typename Request>
+class Reactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
+                      public StreamTransport {
  public:
   explicit Reactor(std::shared_ptr<XdsStream> stream) : stream_(std::move(stream)) {
     stream_->Attach(this);
-    this->StartRead(&request_);
+    StartRead(&read_buffer_);
   }
 
   void OnReadDone(bool ok) override {
@@ -39,14 +41,19 @@ class Reactor final : public grpc::ServerBidiReactor<Request, Response>, public 
       stream_->RequestFinish(absl::OkStatus());
       return;
     }
-    absl::Status status = Handle(request_);
+    Request request;
+    absl::Status status = Parse(&request);
+    if (status.ok()) status = Handle(request);
     if (!status.ok()) {
       stream_->RequestFinish(status);
       return;
     }
-    this->StartRead(&request_);
+    StartRead(&read_buffer_);
   }
-  void OnWriteDone(bool ok) override { stream_->OnWriteDone(ok); }
+  void OnWriteDone(bool ok) override {
+    write_buffer_.Clear();  // don't keep the last response's bytes per idle stream
+    stream_->OnWriteDone(ok);
+  }
   void OnCancel() override { stream_->RequestFinish(absl::CancelledError("stream cancelled")); }
   void OnDone() override {
     stream_->Detach();
@@ -54,20 +61,36 @@ class Reactor final : public grpc::ServerBidiReactor<Request, Response>, public 
   }
 
   void WriteResponse(const google::protobuf::Message* message) override {
-    this->StartWrite(static_cast<const Response*>(message));
+    write_buffer_.Clear();  // the previous write is done
+    bool own_buffer;
+    grpc::Status status = grpc::SerializationTraits<google::protobuf::Message>::Serialize(
+        *message, &write_buffer_, &own_buffer);
+    if (!status.ok()) {
+      stream_->OnWriteDone(false);  // ends the stream
+      return;
+    }
+    StartWrite(&write_buffer_);
   }
-  void FinishStream(const absl::Status& status) override { this->Finish(ToGrpcStatus(status)); }
+  void FinishStream(const absl::Status& status) override { Finish(ToGrpcStatus(status)); }
 
  private:
+  absl::Status Parse(Request* request) {
+    if (!grpc::SerializationTraits<Request>::Deserialize(&read_buffer_, request).ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("request is not a valid ", Request::descriptor()->full_name()));
+    }
+    return absl::OkStatus();
+  }
   absl::Status Handle(const DiscoveryRequest& r) { return stream_->OnSotwRequest(r); }
   absl::Status Handle(const DeltaDiscoveryRequest& r) { return stream_->OnDeltaRequest(r); }
 
   std::shared_ptr<XdsStream> stream_;
-  Request request_;
+  grpc::ByteBuffer read_buffer_;
+  grpc::ByteBuffer write_buffer_;  // the write in flight (XdsStream allows one at a time)
 };
 
-using SotwReactor = Reactor<DiscoveryRequest, DiscoveryResponse>;
-using DeltaReactor = Reactor<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
+using SotwReactor = Reactor<DiscoveryRequest>;
+using DeltaReactor = Reactor<DeltaDiscoveryRequest>;
 
 }  // namespace
 
@@ -82,12 +105,12 @@ class XdsServer::Services {
         eds_(this),
         sds_(this) {}
 
-  grpc::ServerBidiReactor<DiscoveryRequest, DiscoveryResponse>* NewSotw(
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NewSotw(
       std::optional<ResourceType> type) {
     return new SotwReactor(
         std::make_shared<XdsStream>(XdsStream::Kind::kSotw, type, deps_, next_id_++));
   }
-  grpc::ServerBidiReactor<DeltaDiscoveryRequest, DeltaDiscoveryResponse>* NewDelta(
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* NewDelta(
       std::optional<ResourceType> type) {
     return new DeltaReactor(
         std::make_shared<XdsStream>(XdsStream::Kind::kDelta, type, deps_, next_id_++));
@@ -104,21 +127,23 @@ class XdsServer::Services {
 
  private:
   // Each per-type service is two one-line methods; a macro keeps the five of them in step.
-#define STRATA_XDS_TYPED_SERVICE(Class, Base, StreamMethod, DeltaMethod, Type)           \
-  class Class final : public Base::CallbackService {                                     \
-   public:                                                                               \
-    explicit Class(Services* s) : s_(s) {}                                               \
-    grpc::ServerBidiReactor<DiscoveryRequest, DiscoveryResponse>* StreamMethod(          \
-        grpc::CallbackServerContext*) override {                                         \
-      return s_->NewSotw(Type);                                                          \
-    }                                                                                    \
-    grpc::ServerBidiReactor<DeltaDiscoveryRequest, DeltaDiscoveryResponse>* DeltaMethod( \
-        grpc::CallbackServerContext*) override {                                         \
-      return s_->NewDelta(Type);                                                         \
-    }                                                                                    \
-                                                                                         \
-   private:                                                                              \
-    Services* s_;                                                                        \
+  // Both methods are raw (bytes in, bytes out); see Reactor.
+#define STRATA_XDS_TYPED_SERVICE(Class, Base, StreamMethod, DeltaMethod, Type)        \
+  class Class final : public Base::WithRawCallbackMethod_##StreamMethod<              \
+                          Base::WithRawCallbackMethod_##DeltaMethod<Base::Service>> { \
+   public:                                                                            \
+    explicit Class(Services* s) : s_(s) {}                                            \
+    grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StreamMethod(        \
+        grpc::CallbackServerContext*) override {                                      \
+      return s_->NewSotw(Type);                                                       \
+    }                                                                                 \
+    grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* DeltaMethod(         \
+        grpc::CallbackServerContext*) override {                                      \
+      return s_->NewDelta(Type);                                                      \
+    }                                                                                 \
+                                                                                      \
+   private:                                                                           \
+    Services* s_;                                                                     \
   }
 
   STRATA_XDS_TYPED_SERVICE(Ads, envoy::service::discovery::v3::AggregatedDiscoveryService,

@@ -16,7 +16,6 @@
 namespace strata::xds {
 namespace {
 
-using envoy::service::discovery::v3::AggregatedDiscoveryService;
 using envoy::service::discovery::v3::DeltaDiscoveryRequest;
 using envoy::service::discovery::v3::DeltaDiscoveryResponse;
 using ::testing::ElementsAre;
@@ -41,18 +40,9 @@ std::vector<std::string> Removed(const DeltaDiscoveryResponse& r) {
 
 class DeltaProtocolTest : public ::testing::Test {
  protected:
-  DeltaProtocolTest() : cache_({absl::ZeroDuration(), absl::ZeroDuration()}, RealClock::Get()) {
-    server_ = std::make_unique<XdsServer>(cache_, grouper_, callbacks_);
-    grpc::ServerBuilder builder;
-    server_->RegisterServices(builder);
-    grpc_server_ = builder.BuildAndStart();
-    ads_ = AggregatedDiscoveryService::NewStub(grpc_server_->InProcessChannel({}));
-  }
-  ~DeltaProtocolTest() override { grpc_server_->Shutdown(); }
-
   std::unique_ptr<Client> Ads() {
     return std::make_unique<Client>(
-        [this](grpc::ClientContext* ctx) { return ads_->DeltaAggregatedResources(ctx); });
+        [this](grpc::ClientContext* ctx) { return xds_.ads().DeltaAggregatedResources(ctx); });
   }
   static DeltaDiscoveryRequest Req(absl::string_view type_url, std::vector<std::string> sub,
                                    std::vector<std::string> unsub = {},
@@ -95,12 +85,9 @@ class DeltaProtocolTest : public ::testing::Test {
             MakeSecret("tls", "key")};
   }
 
-  ClusterNodeGrouper grouper_;
   NullXdsCallbacks callbacks_;
-  SnapshotCache cache_;
-  std::unique_ptr<XdsServer> server_;
-  std::unique_ptr<grpc::Server> grpc_server_;
-  std::unique_ptr<AggregatedDiscoveryService::Stub> ads_;
+  testing::TestXdsServer xds_{callbacks_};
+  SnapshotCache& cache_ = xds_.cache();
 };
 
 TEST_F(DeltaProtocolTest, SubscribedNamesAreSentWithVersionsAndNonce) {

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "controlplane/xds/callbacks.h"
 #include "controlplane/xds/snapshot_cache.h"
 #include "controlplane/xds/xds_server.h"
@@ -18,7 +17,6 @@
 namespace strata::xds {
 namespace {
 
-using envoy::service::discovery::v3::AggregatedDiscoveryService;
 using envoy::service::discovery::v3::DiscoveryRequest;
 using envoy::service::discovery::v3::DiscoveryResponse;
 using ::testing::ElementsAre;
@@ -34,48 +32,11 @@ using ::testing::UnorderedElementsAre;
 
 using Client = testing::ScriptedClient<DiscoveryRequest, DiscoveryResponse>;
 
-class RecordingCallbacks : public XdsCallbacks {
- public:
-  void OnStreamOpen(uint64_t, const envoy::config::core::v3::Node&, absl::string_view,
-                    bool) override {}
-  void OnStreamClose(uint64_t) override {}
-  void OnTypeRequested(uint64_t, ResourceType) override {}
-  void OnResponseSent(uint64_t, ResourceType, absl::string_view, size_t) override {}
-  void OnAck(uint64_t, ResourceType, absl::string_view, absl::Duration) override {
-    absl::MutexLock lock(&mu_);
-    ++acks_;
-  }
-  void OnNack(uint64_t, ResourceType type, absl::string_view version,
-              absl::string_view message) override {
-    absl::MutexLock lock(&mu_);
-    nacks_.push_back(std::string(message));
-  }
-  std::vector<std::string> nacks() {
-    absl::MutexLock lock(&mu_);
-    return nacks_;
-  }
-
- private:
-  absl::Mutex mu_;
-  int acks_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<std::string> nacks_ ABSL_GUARDED_BY(mu_);
-};
-
 class SotwProtocolTest : public ::testing::Test {
  protected:
-  SotwProtocolTest() : cache_({absl::ZeroDuration(), absl::ZeroDuration()}, RealClock::Get()) {
-    server_ = std::make_unique<XdsServer>(cache_, grouper_, callbacks_);
-    grpc::ServerBuilder builder;
-    server_->RegisterServices(builder);
-    grpc_server_ = builder.BuildAndStart();
-    channel_ = grpc_server_->InProcessChannel(grpc::ChannelArguments());
-    ads_ = AggregatedDiscoveryService::NewStub(channel_);
-  }
-  ~SotwProtocolTest() override { grpc_server_->Shutdown(); }
-
   std::unique_ptr<Client> Ads() {
     return std::make_unique<Client>(
-        [this](grpc::ClientContext* ctx) { return ads_->StreamAggregatedResources(ctx); });
+        [this](grpc::ClientContext* ctx) { return xds_.ads().StreamAggregatedResources(ctx); });
   }
 
   static DiscoveryRequest Req(absl::string_view type_url, std::vector<std::string> names,
@@ -126,13 +87,9 @@ class SotwProtocolTest : public ::testing::Test {
   }
 
   std::map<Client*, std::string> barrier_nonces_;
-  ClusterNodeGrouper grouper_;
-  RecordingCallbacks callbacks_;
-  SnapshotCache cache_;
-  std::unique_ptr<XdsServer> server_;
-  std::unique_ptr<grpc::Server> grpc_server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<AggregatedDiscoveryService::Stub> ads_;
+  testing::RecordingCallbacks callbacks_;
+  testing::TestXdsServer xds_{callbacks_};
+  SnapshotCache& cache_ = xds_.cache();
 };
 
 TEST_F(SotwProtocolTest, FirstRequestWithoutNodeEndsOnlyThatStream) {
@@ -475,7 +432,7 @@ TEST_F(SotwProtocolTest, ResourcesAreSerializedOnceForAllStreams) {
 
 TEST_F(SotwProtocolTest, PerTypeServiceDefaultsTheTypeUrl) {
   cache_.SetSnapshot("g1", MakeSnapshot(Base()));
-  auto stub = envoy::service::cluster::v3::ClusterDiscoveryService::NewStub(channel_);
+  auto stub = envoy::service::cluster::v3::ClusterDiscoveryService::NewStub(xds_.channel());
   Client c([&](grpc::ClientContext* ctx) { return stub->StreamClusters(ctx); });
   c.Send(First("", {}));
   auto r = c.Next();

@@ -8,16 +8,22 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
+#include "controlplane/xds/callbacks.h"
 #include "controlplane/xds/resource.h"
 #include "controlplane/xds/snapshot.h"
+#include "controlplane/xds/snapshot_cache.h"
+#include "controlplane/xds/xds_server.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
+#include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
 namespace strata::xds::testing {
@@ -77,6 +83,126 @@ class ScriptedClient {
   absl::Mutex mu_;
   std::deque<Response> received_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Records what streams report and lets a test wait for streams to open and close. Every call
+// is first forwarded to `next`, if given (e.g. a NodeStatusRegistry under test), so once a wait
+// returns, `next` has seen the event too.
+class RecordingCallbacks : public XdsCallbacks {
+ public:
+  explicit RecordingCallbacks(XdsCallbacks* next = nullptr) : next_(next) {}
+
+  void OnStreamOpen(uint64_t stream_id, const envoy::config::core::v3::Node& node,
+                    absl::string_view group, bool delta) override {
+    if (next_ != nullptr) next_->OnStreamOpen(stream_id, node, group, delta);
+    absl::MutexLock lock(&mu_);
+    ++opened_;
+  }
+  void OnStreamClose(uint64_t stream_id) override {
+    if (next_ != nullptr) next_->OnStreamClose(stream_id);
+    absl::MutexLock lock(&mu_);
+    ++closed_;
+  }
+  void OnTypeRequested(uint64_t stream_id, ResourceType type) override {
+    if (next_ != nullptr) next_->OnTypeRequested(stream_id, type);
+  }
+  void OnResponseSent(uint64_t stream_id, ResourceType type, absl::string_view version,
+                      size_t resources) override {
+    if (next_ != nullptr) next_->OnResponseSent(stream_id, type, version, resources);
+  }
+  void OnAck(uint64_t stream_id, ResourceType type, absl::string_view version,
+             absl::Duration latency) override {
+    if (next_ != nullptr) next_->OnAck(stream_id, type, version, latency);
+  }
+  void OnNack(uint64_t stream_id, ResourceType type, absl::string_view version,
+              absl::string_view message) override {
+    if (next_ != nullptr) next_->OnNack(stream_id, type, version, message);
+    absl::MutexLock lock(&mu_);
+    nacks_.push_back(std::string(message));
+  }
+
+  // The messages of the NACKs seen, in order.
+  std::vector<std::string> nacks() {
+    absl::MutexLock lock(&mu_);
+    return nacks_;
+  }
+  int opened() {
+    absl::MutexLock lock(&mu_);
+    return opened_;
+  }
+  int closed() {
+    absl::MutexLock lock(&mu_);
+    return closed_;
+  }
+  // Whether at least `n` streams have been opened (closed) within `timeout`.
+  bool WaitForOpened(int n, absl::Duration timeout = absl::Seconds(10)) {
+    absl::MutexLock lock(&mu_);
+    auto done = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return opened_ >= n; };
+    return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+  }
+  bool WaitForClosed(int n, absl::Duration timeout = absl::Seconds(10)) {
+    absl::MutexLock lock(&mu_);
+    auto done = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closed_ >= n; };
+    return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+  }
+
+ private:
+  XdsCallbacks* const next_;
+  absl::Mutex mu_;
+  int opened_ ABSL_GUARDED_BY(mu_) = 0;
+  int closed_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::string> nacks_ ABSL_GUARDED_BY(mu_);
+};
+
+struct TestXdsServerOptions {
+  // Also listen on 127.0.0.1 (an ephemeral port); otherwise in-process only.
+  bool tcp = false;
+  // Applied with XdsServer::ApplyTransportOptions when set.
+  std::optional<XdsServer::TransportOptions> transport;
+};
+
+// An XdsServer on a real gRPC server, serving a SnapshotCache that publishes at once. Nodes
+// are grouped by their `cluster`. The ADS stub talks over the in-process channel.
+class TestXdsServer {
+ public:
+  explicit TestXdsServer(XdsCallbacks& callbacks, TestXdsServerOptions options = {})
+      : cache_({absl::ZeroDuration(), absl::ZeroDuration()}, RealClock::Get()),
+        server_(cache_, grouper_, callbacks) {
+    grpc::ServerBuilder builder;
+    if (options.transport.has_value()) {
+      XdsServer::ApplyTransportOptions(*options.transport, builder);
+    }
+    if (options.tcp) {
+      builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    }
+    server_.RegisterServices(builder);
+    grpc_server_ = builder.BuildAndStart();
+    channel_ = grpc_server_->InProcessChannel(grpc::ChannelArguments());
+    ads_ = envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(channel_);
+  }
+  ~TestXdsServer() { grpc_server_->Shutdown(); }
+  TestXdsServer(const TestXdsServer&) = delete;
+  TestXdsServer& operator=(const TestXdsServer&) = delete;
+
+  SnapshotCache& cache() { return cache_; }
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  envoy::service::discovery::v3::AggregatedDiscoveryService::Stub& ads() { return *ads_; }
+  // The TCP port (with options.tcp), or 0.
+  int port() const { return port_; }
+  // A new channel to the TCP port.
+  std::shared_ptr<grpc::Channel> TcpChannel() const {
+    return grpc::CreateChannel(absl::StrCat("ipv4:127.0.0.1:", port_),
+                               grpc::InsecureChannelCredentials());
+  }
+
+ private:
+  ClusterNodeGrouper grouper_;
+  SnapshotCache cache_;
+  XdsServer server_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<envoy::service::discovery::v3::AggregatedDiscoveryService::Stub> ads_;
 };
 
 // Builders for small test resources.
