@@ -191,6 +191,35 @@ TEST_P(ProxyXdsTest, FollowsChangesMidTrafficKeepsLastGoodAndSurvivesServerResta
   EXPECT_GE(nlohmann::json::parse(proxy.Admin("/xds"))["streams"].get<int>(), 2);
 }
 
+TEST_P(ProxyXdsTest, ConfigChurnUnderLoadLosesNoRequest) {
+  const bool delta = GetParam();
+  Backend a = StartBackend("a");
+  Backend b = StartBackend("b");
+  XdsServer xds;
+  ASSERT_TRUE(xds.Load(Snapshot(a.port)));
+  Proxy proxy(DynamicBootstrap(xds.port()), 2, {absl::StrCat("--xds_delta=", delta)});
+  ASSERT_TRUE(proxy.Ready()) << proxy.process().Output();
+  // wrk keeps 8 connections busy for 4 s while the endpoints change 20 times a second.
+  std::string wrk_output;
+  std::thread load([&] {
+    wrk_output =
+        Shell(absl::StrCat("wrk -t1 -c8 -d4s -H 'Host: web.example' ", proxy.Url("/"), " 2>&1"));
+  });
+  const absl::Time until = absl::Now() + absl::Seconds(3);
+  int changes = 0;
+  while (absl::Now() < until) {
+    ASSERT_TRUE(xds.Load(Snapshot(changes % 2 == 0 ? b.port : a.port)));
+    ++changes;
+    absl::SleepFor(absl::Milliseconds(50));  // pacing the changes, not synchronisation
+  }
+  load.join();
+  EXPECT_GE(changes, 30);
+  EXPECT_TRUE(absl::StrContains(wrk_output, "requests in")) << wrk_output;
+  EXPECT_FALSE(absl::StrContains(wrk_output, "Non-2xx")) << wrk_output;
+  EXPECT_FALSE(absl::StrContains(wrk_output, "Socket errors")) << wrk_output;
+  EXPECT_EQ(proxy.Stat("downstream_rq_5xx"), 0u) << proxy.Admin("/stats");
+}
+
 INSTANTIATE_TEST_SUITE_P(Protocols, ProxyXdsTest, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "Delta" : "SotW"; });
 
