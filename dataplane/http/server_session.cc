@@ -753,7 +753,8 @@ void ServerSession::OnRequestHead(RequestHead& head) {
   StripHopByHop(head.headers);
   head.headers.Remove("expect");
   head.headers.Set("host", host);
-  const std::string peer_ip = downstream_->peer().Ip();
+  if (peer_ip_.empty()) peer_ip_ = downstream_->peer().Ip();  // once per connection
+  const std::string& peer_ip = peer_ip_;
   if (hcm_->use_remote_address) {
     if (!hcm_->skip_xff_append) {
       if (auto xff = head.headers.Get("x-forwarded-for")) {
@@ -963,7 +964,8 @@ void ServerSession::LogRequest(int status) {
   line += ",\"path\":";
   AppendJsonString(line, log_path_);
   line += ",\"client\":";
-  AppendJsonString(line, downstream_->peer().Ip());
+  if (peer_ip_.empty()) peer_ip_ = downstream_->peer().Ip();
+  AppendJsonString(line, peer_ip_);
   absl::StrAppend(&line, ",\"status\":", status, ",\"bytes_received\":", bytes_received_,
                   ",\"duration_ms\":",
                   std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), "}");

@@ -99,6 +99,7 @@ class ServerSession : public event::DeferredDeletable,
   int last_status_ = 0;
   bool upgrade_requested_ = false;
   std::string scratch_;  // encoding buffer, reused
+  std::string peer_ip_;  // the client's address as text, made on first use
 };
 
 }  // namespace strata::http

@@ -5,10 +5,71 @@
 #include <cstdlib>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
 namespace strata::net {
+
+namespace internal {
+
+// Freed buffer blocks kept per thread by size class (1 KiB to 64 KiB, powers of two), so the
+// keep-alive cycle of taking and releasing buffers costs no malloc/free on a worker.
+class BlockCache {
+ public:
+  static constexpr size_t kMinBlock = 1024;
+  static constexpr int kClasses = 7;
+  static constexpr size_t kMaxPerClass = 128;
+
+  // A block of exactly `capacity` bytes (a power of two >= kMinBlock).
+  static char* Take(size_t capacity) {
+    const int c = ClassOf(capacity);
+    if (c >= 0) {
+      auto& list = Get().free[c];
+      if (!list.empty()) {
+        char* block = list.back();
+        list.pop_back();
+        return block;
+      }
+    }
+    return static_cast<char*>(std::malloc(capacity));
+  }
+  static void Give(char* block, size_t capacity) {
+    const int c = ClassOf(capacity);
+    if (c >= 0) {
+      auto& list = Get().free[c];
+      if (list.size() < kMaxPerClass) {
+        list.push_back(block);
+        return;
+      }
+    }
+    std::free(block);
+  }
+
+ private:
+  struct Lists {
+    std::vector<char*> free[kClasses];
+    ~Lists() {
+      for (auto& list : free) {
+        for (char* block : list) std::free(block);
+      }
+    }
+  };
+  static Lists& Get() {
+    thread_local Lists lists;
+    return lists;
+  }
+  static int ClassOf(size_t capacity) {
+#if defined(__SANITIZE_ADDRESS__)
+    return -1;  // under ASan every block is a real malloc/free, so misuse is reported
+#endif
+    int c = 0;
+    for (size_t size = kMinBlock; size < capacity; size <<= 1) ++c;
+    return c < kClasses && (kMinBlock << c) == capacity ? c : -1;
+  }
+};
+
+}  // namespace internal
 
 // A contiguous byte queue: append at the back, drain from the front. Storage grows
 // geometrically and is released entirely by Release() (an idle keep-alive connection holds no
@@ -16,13 +77,15 @@ namespace strata::net {
 class Buffer {
  public:
   Buffer() = default;
-  ~Buffer() { std::free(data_); }
+  ~Buffer() {
+    if (data_ != nullptr) internal::BlockCache::Give(data_, capacity_);
+  }
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
   Buffer(Buffer&& other) noexcept { *this = std::move(other); }
   Buffer& operator=(Buffer&& other) noexcept {
     if (this != &other) {
-      std::free(data_);
+      if (data_ != nullptr) internal::BlockCache::Give(data_, capacity_);
       data_ = std::exchange(other.data_, nullptr);
       begin_ = std::exchange(other.begin_, 0);
       end_ = std::exchange(other.end_, 0);
@@ -63,7 +126,7 @@ class Buffer {
   // Frees the storage if the buffer is empty.
   void ReleaseIfEmpty() {
     if (empty() && data_ != nullptr) {
-      std::free(data_);
+      internal::BlockCache::Give(data_, capacity_);
       data_ = nullptr;
       capacity_ = 0;
       begin_ = end_ = 0;
@@ -80,11 +143,11 @@ class Buffer {
       end_ = used;
       return;
     }
-    size_t capacity = capacity_ == 0 ? 1024 : capacity_;
+    size_t capacity = capacity_ == 0 ? internal::BlockCache::kMinBlock : capacity_;
     while (capacity - used < n) capacity *= 2;
-    char* fresh = static_cast<char*>(std::malloc(capacity));
+    char* fresh = internal::BlockCache::Take(capacity);
     if (used > 0) std::memcpy(fresh, data_ + begin_, used);
-    std::free(data_);
+    if (data_ != nullptr) internal::BlockCache::Give(data_, capacity_);
     data_ = fresh;
     capacity_ = capacity;
     begin_ = 0;

@@ -84,7 +84,7 @@ void Connection::ReadDisable(bool disable) {
 void Connection::Close(CloseType type) {
   if (state_ == State::kClosed || state_ == State::kClosing) return;
   if (type == CloseType::kNoFlush || write_buffer_.empty()) {
-    CloseNow(ConnectionEvent::kLocalClose);
+    CloseNow(ConnectionEvent::kLocalClose, /*graceful=*/type == CloseType::kFlushWrite);
     return;
   }
   // Flush what is queued, then close; stop reading meanwhile. A peer that does not read
@@ -109,11 +109,12 @@ void Connection::ReleaseIdleMemory() {
   transport_->ReleaseIdleMemory();
 }
 
-void Connection::CloseNow(ConnectionEvent event) {
+void Connection::CloseNow(ConnectionEvent event, bool graceful) {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   file_event_.reset();
   flush_timer_.reset();
+  if (fd_ >= 0 && graceful) transport_->OnClose(fd_);
   if (fd_ >= 0) {
     close(fd_);
     fd_ = -1;
@@ -169,8 +170,17 @@ void Connection::FinishConnect() {
 }
 
 void Connection::OnWriteReady() {
+  if (write_buffer_.empty() && !transport_->Ready()) {
+    // A handshake may have bytes of its own waiting for the socket to become writable.
+    const IoResult result = transport_->DoWrite(fd_, write_buffer_);
+    if (result.action == IoResult::Action::kClose) {
+      close_reason_ = result.error;
+      CloseNow(ConnectionEvent::kRemoteClose);
+    }
+    return;
+  }
   if (write_buffer_.empty()) {
-    if (state_ == State::kClosing) CloseNow(ConnectionEvent::kLocalClose);
+    if (state_ == State::kClosing) CloseNow(ConnectionEvent::kLocalClose, /*graceful=*/true);
     return;
   }
   const IoResult result = transport_->DoWrite(fd_, write_buffer_);
@@ -182,7 +192,7 @@ void Connection::OnWriteReady() {
   CheckWatermarks();
   if (write_buffer_.empty()) {
     write_buffer_.ReleaseIfEmpty();
-    if (state_ == State::kClosing) CloseNow(ConnectionEvent::kLocalClose);
+    if (state_ == State::kClosing) CloseNow(ConnectionEvent::kLocalClose, /*graceful=*/true);
   }
   // Otherwise the socket is full: the next EPOLLOUT edge calls us again.
 }
@@ -221,8 +231,13 @@ void Connection::OnReadReady() {
     callbacks_->OnData(read_buffer_, end_stream_read_);
   }
   if (state_ == State::kClosed) return;
-  if (!end_stream_read_ && result.bytes >= room && room > 0 && read_disable_count_ == 0) {
-    file_event_->Activate(event::kRead);  // more may be waiting
+  if (!end_stream_read_ && result.bytes >= room && room > 0) {
+    // More may be waiting in the socket: read it now, or once reading is enabled again.
+    if (read_disable_count_ == 0) {
+      file_event_->Activate(event::kRead);
+    } else {
+      read_ready_ = true;
+    }
   }
   read_buffer_.ReleaseIfEmpty();
 }

@@ -86,7 +86,9 @@ class Connection : public event::DeferredDeletable {
   void OnReadReady();
   void OnWriteReady();
   void FinishConnect();
-  void CloseNow(ConnectionEvent event);
+  // `graceful`: a local close after the queued bytes were written (the transport may say
+  // goodbye, e.g. TLS close_notify); not for aborts or errors.
+  void CloseNow(ConnectionEvent event, bool graceful = false);
   void CheckWatermarks();
 
   event::Dispatcher& dispatcher_;

@@ -36,6 +36,8 @@ class TransportSocket {
   virtual bool Secure() const { return false; }
   // Frees per-connection buffers while the connection is idle (TLS record buffers).
   virtual void ReleaseIdleMemory() {}
+  // The connection is about to close `fd` after a local close: last words (TLS close_notify).
+  virtual void OnClose(int fd) {}
 };
 
 // Plain TCP.

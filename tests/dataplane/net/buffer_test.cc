@@ -65,5 +65,30 @@ TEST(BufferTest, MoveTransfersContents) {
   EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): moved-from is defined empty
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
+TEST(BufferTest, ReleasedBlocksAreReusedByTheNextBuffer) {
+  const char* first;
+  {
+    Buffer a;
+    a.Append("x");
+    first = a.data();
+  }  // the block goes to this thread's cache
+  Buffer b;
+  b.Append("y");
+  EXPECT_EQ(b.data(), first);  // and comes back without malloc
+  EXPECT_EQ(b.view(), "y");
+}
+#endif
+
+TEST(BufferTest, LargeBlocksAreNotCachedButStillWork) {
+  Buffer a;
+  const std::string big(300 * 1024, 'z');
+  a.Append(big);
+  EXPECT_EQ(a.view(), big);
+  a.Drain(big.size());
+  a.ReleaseIfEmpty();
+  EXPECT_EQ(a.capacity(), 0u);
+}
+
 }  // namespace
 }  // namespace strata::net
