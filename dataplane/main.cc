@@ -85,7 +85,12 @@ int main(int argc, char** argv) {
     STRATA_LOG(ERROR) << server.status().message();
     return 1;
   }
-  if (auto status = (*server)->Apply(*static_config); !status.ok()) {
+  // Listeners whose certificates come from SDS start once they arrive (over ADS).
+  strata::server::ProxyConfig initial = *static_config;
+  for (auto it = initial.listeners.begin(); it != initial.listeners.end();) {
+    it = it->second->Warm() ? std::next(it) : initial.listeners.erase(it);
+  }
+  if (auto status = (*server)->Apply(std::move(initial)); !status.ok()) {
     STRATA_LOG(ERROR) << status.message();
     return 1;
   }
@@ -95,7 +100,12 @@ int main(int argc, char** argv) {
   std::unique_ptr<strata::xds::ConfigState> xds_state;
   std::unique_ptr<strata::xds::AdsClient> ads;
   if (!ads_target->empty()) {
-    xds_state = std::make_unique<strata::xds::ConfigState>(*static_config);
+    auto static_secrets = strata::server::StaticSecrets(*bootstrap);
+    std::vector<envoy::config::listener::v3::Listener> static_listeners(
+        bootstrap->static_resources().listeners().begin(),
+        bootstrap->static_resources().listeners().end());
+    xds_state = std::make_unique<strata::xds::ConfigState>(*static_config, static_listeners,
+                                                           *static_secrets);
     strata::xds::AdsClient::Options ads_options;
     ads_options.target = *ads_target;
     ads_options.node = bootstrap->node();

@@ -199,6 +199,11 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
       Fail(503, "no healthy upstream");
       return;
     }
+    if (outlier_ != cluster->outlier_detector) outlier_ = cluster->outlier_detector;
+    if (cluster->health_checker != nullptr && !cluster->traffic_reported) {
+      cluster->health_checker->ReportTraffic();
+      cluster->traffic_reported = true;
+    }
     // The host lives as long as its cluster: share the cluster's ownership.
     if (host_ != nullptr) host_->active_requests().fetch_sub(1, std::memory_order_relaxed);
     host_ = upstream::HostSharedPtr(cluster_, host);
@@ -214,6 +219,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
                                                    std::make_unique<net::RawTransportSocket>());
       if (!created.ok()) {
         worker.stats().upstream_cx_connect_fail.Inc();
+        RecordOutcome(upstream::OutlierDetector::ResultKind::kConnectFailed);
         OnConnectFailure();
         return;
       }
@@ -221,6 +227,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
       connection_ = std::move(*created);
       connect_timer_ = worker.dispatcher().CreateTimer([this] {
         session_.worker_.stats().upstream_cx_connect_fail.Inc();
+        RecordOutcome(upstream::OutlierDetector::ResultKind::kConnectFailed);
         DropConnection();
         OnConnectFailure();
       });
@@ -239,6 +246,11 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
     connection_->Write(pending_.view());
     pending_.Clear();
     pending_.ReleaseIfEmpty();
+  }
+
+  // Tells the cluster's outlier detector how the exchange with host_ went.
+  void RecordOutcome(upstream::OutlierDetector::ResultKind kind) {
+    if (outlier_ != nullptr && host_ != nullptr) outlier_->RecordResult(*host_, kind);
   }
 
   void DropConnection() {
@@ -274,6 +286,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
       Connect();
       return;
     }
+    RecordOutcome(upstream::OutlierDetector::ResultKind::kReset);
     const router::RetryPolicy* policy = route_.forward()->retry_policy();
     if (policy != nullptr && policy->RetriesReset(/*connect_failure=*/false) &&
         attempts_ <= policy->num_retries && can_replay) {
@@ -288,6 +301,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
 
   void OnRouteTimeout() {
     session_.worker_.stats().upstream_rq_timeout.Inc();
+    if (!response_started_) RecordOutcome(upstream::OutlierDetector::ResultKind::kTimeout);
     DropConnection();
     if (!response_started_) {
       Fail(504, "upstream request timeout");
@@ -307,6 +321,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
   void OnEvent(net::ConnectionEvent event) override {
     if (event == net::ConnectionEvent::kConnected) {
       if (connect_timer_ != nullptr) connect_timer_->Disable();
+      RecordOutcome(upstream::OutlierDetector::ResultKind::kConnectSuccess);
       return;
     }
     if (event == net::ConnectionEvent::kLocalClose) return;
@@ -319,6 +334,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
     }
     if (connecting) {
       session_.worker_.stats().upstream_cx_connect_fail.Inc();
+      RecordOutcome(upstream::OutlierDetector::ResultKind::kConnectFailed);
       DropConnection();
       OnConnectFailure();
       return;
@@ -368,6 +384,8 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
         return;
       case Http1Parser::Status::kError:
         if (!response_started_) {
+          // No usable response came back: for outlier detection, a broken exchange.
+          RecordOutcome(upstream::OutlierDetector::ResultKind::kReset);
           DropConnection();
           Fail(502, absl::StrCat("upstream sent an invalid response: ", parser_.error().reason));
         } else {
@@ -402,6 +420,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
   // --- response parser callbacks
   void OnResponseHead(ResponseHead& head) override {
     if (head.status_code < 200 && head.status_code != 101) return;  // 100/103: not forwarded
+    RecordOutcome(upstream::OutlierDetector::ResultKindForStatus(head.status_code));
     const bool upgrade = head.status_code == 101;
     if (upgrade && !session_.upgrade_requested_) {
       DropConnection();
@@ -518,6 +537,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
   const std::string cluster_name_;
   upstream::ClusterConstSharedPtr cluster_;
   upstream::HostSharedPtr host_;
+  std::shared_ptr<upstream::OutlierDetector> outlier_;  // of the cluster host_ came from
   std::unique_ptr<net::Connection> connection_;
   std::unique_ptr<event::Timer> connect_timer_;
   std::unique_ptr<event::Timer> route_timer_;
@@ -543,14 +563,19 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
 // ---------------------------------------------------------------------------------------
 
 ServerSession::ServerSession(WorkerContext& worker, HcmConfigConstSharedPtr hcm,
-                             std::unique_ptr<net::Connection> connection)
+                             std::unique_ptr<net::Connection> connection, HcmResolver resolver)
     : worker_(worker),
       hcm_(std::move(hcm)),
-      downstream_(std::move(connection)),
-      parser_(Http1Parser::Mode::kRequest, *this,
-              Http1ParserOptions{hcm_->max_request_headers_bytes, hcm_->max_headers_count}) {
+      resolver_(std::move(resolver)),
+      downstream_(std::move(connection)) {
   downstream_->SetCallbacks(this);
   timer_ = worker_.dispatcher().CreateTimer([this] { OnTimer(); });
+  if (hcm_ != nullptr) CreateParser();
+}
+
+void ServerSession::CreateParser() {
+  parser_.emplace(Http1Parser::Mode::kRequest, *this,
+                  Http1ParserOptions{hcm_->max_request_headers_bytes, hcm_->max_headers_count});
 }
 
 ServerSession::~ServerSession() {
@@ -560,6 +585,11 @@ ServerSession::~ServerSession() {
 
 void ServerSession::Start() {
   worker_.stats().downstream_cx_total.Inc();
+  if (hcm_ == nullptr) {
+    // TLS: the handshake (which picks the filter chain by SNI) must finish in time.
+    timer_->Enable(kHandshakeTimeout);
+    return;
+  }
   // The first request must arrive within the header timeout, as any later one.
   if (hcm_->request_headers_timeout != absl::InfiniteDuration()) {
     timer_->Enable(hcm_->request_headers_timeout);
@@ -575,7 +605,7 @@ void ServerSession::Drain() {
 }
 
 void ServerSession::ArmIdleTimer() {
-  if (hcm_->idle_timeout != absl::InfiniteDuration()) {
+  if (hcm_ != nullptr && hcm_->idle_timeout != absl::InfiniteDuration()) {
     timer_->Enable(hcm_->idle_timeout);
   } else {
     timer_->Disable();
@@ -583,6 +613,10 @@ void ServerSession::ArmIdleTimer() {
 }
 
 void ServerSession::OnTimer() {
+  if (hcm_ == nullptr) {  // the TLS handshake did not finish
+    Close(/*flush=*/false);
+    return;
+  }
   if (phase_ == Phase::kTunnel) {  // nothing crossed the tunnel for stream_idle_timeout
     Close(/*flush=*/false);
     return;
@@ -615,6 +649,20 @@ void ServerSession::OnData(net::Buffer& data, bool end_stream) {
     }
     return;
   }
+  if (hcm_ == nullptr) {
+    // The first bytes after the TLS handshake: the server name decides the filter chain.
+    hcm_ = resolver_ ? resolver_(downstream_->transport().ServerName()) : nullptr;
+    if (hcm_ == nullptr) {
+      Close(/*flush=*/false);
+      return;
+    }
+    CreateParser();
+    if (hcm_->request_headers_timeout != absl::InfiniteDuration()) {
+      timer_->Enable(hcm_->request_headers_timeout);
+    } else {
+      ArmIdleTimer();
+    }
+  }
   ParseRequests(data);
   if (end_stream && phase_ != Phase::kClosed) {
     if (phase_ == Phase::kIdle || phase_ == Phase::kHead) {
@@ -637,7 +685,7 @@ void ServerSession::ParseRequests(net::Buffer& data) {
       }
     }
     const size_t before = data.size();
-    const Http1Parser::FeedResult result = parser_.Feed(data.data(), data.size());
+    const Http1Parser::FeedResult result = parser_->Feed(data.data(), data.size());
     bytes_received_ += result.consumed;
     data.Drain(result.consumed);
     switch (result.status) {
@@ -667,7 +715,7 @@ void ServerSession::ParseRequests(net::Buffer& data) {
         return;
       case Http1Parser::Status::kError: {
         worker_.stats().downstream_rq_rejected.Inc();
-        const Http1ParseError& error = parser_.error();
+        const Http1ParseError& error = parser_->error();
         if (phase_ == Phase::kHead || phase_ == Phase::kIdle) {
           phase_ = Phase::kRequest;
           SendLocalReply(error.http_status, error.reason, /*close=*/true);
@@ -882,7 +930,7 @@ void ServerSession::OnResponseComplete(bool close) {
   }
   // Ready for the next request, which may already be buffered.
   phase_ = Phase::kIdle;
-  parser_.Resume();
+  parser_->Resume();
   ArmIdleTimer();
   if (read_disabled_for_response_) {
     read_disabled_for_response_ = false;
@@ -902,7 +950,7 @@ void ServerSession::StartTunnel() {
   worker_.stats().websocket_upgrades.Inc();
   timer_->Disable();
   ArmTunnelIdleTimer();
-  parser_.Resume();  // not used any more; frees nothing but keeps state coherent
+  parser_->Resume();  // not used any more; frees nothing but keeps state coherent
   if (read_disabled_for_response_) {
     read_disabled_for_response_ = false;
     downstream_->ReadDisable(false);
@@ -955,7 +1003,7 @@ void ServerSession::CountStatus(int status) {
 }
 
 void ServerSession::LogRequest(int status) {
-  if (!hcm_->access_log) return;
+  if (hcm_ == nullptr || !hcm_->access_log) return;
   const auto elapsed = worker_.dispatcher().UpdateNow() - request_start_;
   std::string line = "{\"method\":";
   AppendJsonString(line, request_method_);

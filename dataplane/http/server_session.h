@@ -2,7 +2,9 @@
 #define STRATA_DATAPLANE_HTTP_SERVER_SESSION_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -25,8 +27,13 @@ class ServerSession : public event::DeferredDeletable,
                       public net::ConnectionCallbacks,
                       public Http1ParserCallbacks {
  public:
+  // Picks the HTTP settings once the TLS server name is known (null: no filter chain for it).
+  using HcmResolver = std::function<HcmConfigConstSharedPtr(absl::string_view server_name)>;
+
+  // `hcm` may be null for a TLS connection whose filter chain depends on the server name;
+  // `resolver` then picks it when the first bytes arrive after the handshake.
   ServerSession(WorkerContext& worker, HcmConfigConstSharedPtr hcm,
-                std::unique_ptr<net::Connection> connection);
+                std::unique_ptr<net::Connection> connection, HcmResolver resolver = nullptr);
   ~ServerSession() override;
   ServerSession(const ServerSession&) = delete;
   ServerSession& operator=(const ServerSession&) = delete;
@@ -74,10 +81,14 @@ class ServerSession : public event::DeferredDeletable,
   void LogRequest(int status);
   void CountStatus(int status);
 
+  static constexpr absl::Duration kHandshakeTimeout = absl::Seconds(10);
+  void CreateParser();
+
   WorkerContext& worker_;
-  const HcmConfigConstSharedPtr hcm_;
+  HcmConfigConstSharedPtr hcm_;  // set from the start, or after the TLS handshake
+  HcmResolver resolver_;
   std::unique_ptr<net::Connection> downstream_;
-  Http1Parser parser_;
+  std::optional<Http1Parser> parser_;
   std::unique_ptr<event::Timer> timer_;  // request-header, idle or tunnel idle timeout
   std::unique_ptr<Upstream> upstream_;
   Phase phase_ = Phase::kIdle;

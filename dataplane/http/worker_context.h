@@ -11,7 +11,9 @@
 #include "dataplane/router/route_table.h"
 #include "dataplane/upstream/cluster.h"
 #include "dataplane/upstream/conn_pool.h"
+#include "dataplane/upstream/health_checker.h"
 #include "dataplane/upstream/load_balancer.h"
+#include "dataplane/upstream/outlier_detector.h"
 
 namespace strata::http {
 
@@ -41,6 +43,8 @@ struct HttpStats {
   WorkerCounter downstream_rq_rejected;  // 400/431/501 from the parser
   WorkerCounter downstream_rq_no_route;  // 404 without an upstream
   WorkerCounter downstream_rq_header_timeout;
+  WorkerCounter downstream_cx_proxy_protocol_error;  // bad, missing or late PROXY header
+  WorkerCounter downstream_cx_no_filter_chain;       // closed: no filter chain matched
   WorkerCounter upstream_cx_total;
   WorkerCounter upstream_cx_connect_fail;
   WorkerCounter upstream_cx_reused;
@@ -51,10 +55,16 @@ struct HttpStats {
   WorkerCounter websocket_upgrades;
 };
 
-// One cluster as one worker sees it: the immutable cluster and this worker's balancer.
+// One cluster as one worker sees it: the immutable cluster and this worker's balancer, plus
+// the cluster's health checking (shared by all workers; null when not configured).
 struct WorkerCluster {
   upstream::ClusterConstSharedPtr cluster;
   std::unique_ptr<upstream::LoadBalancer> lb;
+  // Takes the outcome of every request sent to one of the cluster's hosts.
+  std::shared_ptr<upstream::OutlierDetector> outlier_detector;
+  // Told once per worker that the cluster has traffic (for no_traffic_interval).
+  std::shared_ptr<upstream::HealthChecker> health_checker;
+  bool traffic_reported = false;
 };
 
 // The config a request runs with: a worker-local handle on an immutable snapshot, so holding

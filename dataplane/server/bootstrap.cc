@@ -10,7 +10,12 @@
 #include "envoy/extensions/access_loggers/file/v3/file.pb.h"
 #include "envoy/extensions/access_loggers/stream/v3/stream.pb.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
+#include "envoy/extensions/filters/listener/proxy_protocol/v3/proxy_protocol.pb.h"
+#include "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "envoy/extensions/transport_sockets/proxy_protocol/v3/upstream_proxy_protocol.pb.h"
+#include "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "envoy/extensions/upstreams/http/v3/http_protocol_options.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -33,6 +38,13 @@ void LinkTypedConfigs() {
       envoy::extensions::access_loggers::file::v3::FileAccessLog::descriptor(),
       envoy::extensions::access_loggers::stream::v3::StdoutAccessLog::descriptor(),
       envoy::extensions::upstreams::http::v3::HttpProtocolOptions::descriptor(),
+      envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext::descriptor(),
+      envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext::descriptor(),
+      envoy::extensions::filters::listener::proxy_protocol::v3::ProxyProtocol::descriptor(),
+      envoy::extensions::filters::listener::tls_inspector::v3::TlsInspector::descriptor(),
+      envoy::extensions::transport_sockets::proxy_protocol::v3::ProxyProtocolUpstreamTransport::
+          descriptor(),
+      envoy::extensions::transport_sockets::raw_buffer::v3::RawBuffer::descriptor(),
   };
   (void)kLinked;
 }
@@ -45,8 +57,8 @@ absl::Status CheckBootstrapFields(const envoy::config::bootstrap::v3::Bootstrap&
         b.node(), {"id", "cluster", "metadata", "locality", "user_agent_name"}, "bootstrap.node"));
   }
   if (b.has_static_resources()) {
-    STRATA_RETURN_IF_ERROR(CheckSupportedFields(b.static_resources(), {"listeners", "clusters"},
-                                                "bootstrap.static_resources"));
+    STRATA_RETURN_IF_ERROR(CheckSupportedFields(
+        b.static_resources(), {"listeners", "clusters", "secrets"}, "bootstrap.static_resources"));
   }
   if (b.has_admin()) {
     STRATA_RETURN_IF_ERROR(CheckSupportedFields(b.admin(), {"address"}, "bootstrap.admin"));
@@ -125,8 +137,25 @@ absl::StatusOr<envoy::config::bootstrap::v3::Bootstrap> LoadBootstrap(const std:
   return ParseBootstrap(text.str(), path);
 }
 
+absl::StatusOr<SecretMap> StaticSecrets(const envoy::config::bootstrap::v3::Bootstrap& bootstrap) {
+  SecretMap secrets;
+  for (const auto& secret : bootstrap.static_resources().secrets()) {
+    const std::string path =
+        absl::StrCat("bootstrap.static_resources: secret \"", secret.name(), "\"");
+    if (secret.name().empty()) {
+      return absl::InvalidArgumentError("bootstrap.static_resources: secret: name is required");
+    }
+    STRATA_RETURN_IF_ERROR(ValidateSecret(secret, path));
+    if (!secrets.emplace(secret.name(), secret).second) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": duplicate"));
+    }
+  }
+  return secrets;
+}
+
 absl::StatusOr<ProxyConfig> StaticConfig(const envoy::config::bootstrap::v3::Bootstrap& bootstrap) {
   ProxyConfig config;
+  STRATA_ASSIGN_OR_RETURN(SecretMap secrets, StaticSecrets(bootstrap));
   const auto& resources = bootstrap.static_resources();
   std::string ads_cluster;
   if (bootstrap.dynamic_resources().has_ads_config()) {
@@ -152,10 +181,16 @@ absl::StatusOr<ProxyConfig> StaticConfig(const envoy::config::bootstrap::v3::Boo
     }
   }
   for (const auto& proto : resources.listeners()) {
-    auto listener = ListenerConfig::Create(proto);
+    auto listener = ListenerConfig::Create(proto, secrets);
     if (!listener.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("bootstrap.static_resources: ", listener.status().message()));
+    }
+    if (!(*listener)->Warm() && !bootstrap.dynamic_resources().has_ads_config()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bootstrap.static_resources: listener \"", proto.name(), "\": secret \"",
+                       (*listener)->missing_secrets[0],
+                       "\" is neither in static_resources.secrets nor available over ADS"));
     }
     if (!config.listeners.emplace(proto.name(), *listener).second) {
       return absl::InvalidArgumentError(

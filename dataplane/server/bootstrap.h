@@ -22,6 +22,9 @@ absl::StatusOr<envoy::config::bootstrap::v3::Bootstrap> ParseBootstrap(absl::str
 // not a data-plane cluster and is left out.
 absl::StatusOr<ProxyConfig> StaticConfig(const envoy::config::bootstrap::v3::Bootstrap& bootstrap);
 
+// The bootstrap's static_resources.secrets, validated.
+absl::StatusOr<SecretMap> StaticSecrets(const envoy::config::bootstrap::v3::Bootstrap& bootstrap);
+
 // The control plane's gRPC target ("10.0.0.1:18000", "xds.example:18000") from the static
 // cluster named by dynamic_resources.ads_config; empty when the bootstrap has no ADS.
 absl::StatusOr<std::string> AdsTarget(const envoy::config::bootstrap::v3::Bootstrap& bootstrap);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "dataplane/tls/tls_socket.h"
 
 namespace strata::server {
 
@@ -51,6 +52,7 @@ void Worker::Start() {
     // Tear down on the loop's thread: sessions and pooled connections own loop objects.
     FlushAccessLog();
     sessions_.clear();
+    readers_.clear();
     listeners_.clear();
     clusters_.clear();
   });
@@ -74,8 +76,14 @@ void Worker::DoApplyConfig(ProxyConfigConstSharedPtr config,
   // are closed.
   absl::flat_hash_map<std::string, http::WorkerCluster> clusters;
   for (const auto& [name, cluster] : config->clusters) {
+    ClusterHealth health;
+    if (auto h = config->cluster_health.find(name); h != config->cluster_health.end()) {
+      health = h->second;
+    }
     auto it = clusters_.find(name);
-    if (it != clusters_.end() && it->second.cluster == cluster) {
+    if (it != clusters_.end() && it->second.cluster == cluster &&
+        it->second.outlier_detector == health.outlier_detector &&
+        it->second.health_checker == health.health_checker) {
       clusters.emplace(name, std::move(it->second));
       continue;
     }
@@ -86,7 +94,9 @@ void Worker::DoApplyConfig(ProxyConfigConstSharedPtr config,
         if (!kept) pool_.DrainHost(*old_host);
       }
     }
-    clusters.emplace(name, http::WorkerCluster{cluster, upstream::LoadBalancer::Create(cluster)});
+    clusters.emplace(name, http::WorkerCluster{cluster, upstream::LoadBalancer::Create(cluster),
+                                               std::move(health.outlier_detector),
+                                               std::move(health.health_checker)});
   }
   for (auto& [name, old] : clusters_) {
     if (!config->clusters.contains(name)) {
@@ -135,11 +145,69 @@ void Worker::OnAccept(const std::string& listener_name, int fd, const net::Addre
     if (options_.connection_limit != nullptr) options_.connection_limit->Release();
     return;
   }
-  const ListenerConfig& config = *it->second.config;
-  auto connection = net::Connection::CreateServer(
-      *dispatcher_, fd, std::make_unique<net::RawTransportSocket>(), peer, local);
-  connection->SetBufferLimits(config.per_connection_buffer_limit);
-  auto session = std::make_unique<http::ServerSession>(*this, config.hcm, std::move(connection));
+  ListenerConfigConstSharedPtr config = it->second.config;
+  if (!config->proxy_protocol) {
+    StartSession(std::move(config), fd, peer, peer, local);
+    return;
+  }
+  // PROXY protocol first: the client's address comes from the header.
+  auto reader = std::make_unique<ProxyProtocolReader>(
+      *dispatcher_, fd, config->listener_filters_timeout, config->allow_without_proxy_protocol,
+      [this, config, peer, local](ProxyProtocolReader& reader,
+                                  std::optional<net::ProxyHeader> header, const char* error) {
+        auto owned = readers_.find(&reader);
+        std::unique_ptr<ProxyProtocolReader> self = std::move(owned->second);
+        readers_.erase(owned);
+        if (error != nullptr) {
+          stats_.downstream_cx_proxy_protocol_error.Inc();
+          STRATA_LOG(DEBUG) << "listener " << config->name << ": " << peer.ToString() << ": "
+                            << error;
+          if (options_.connection_limit != nullptr) options_.connection_limit->Release();
+          dispatcher_->DeferredDelete(std::move(self));  // closes the socket
+          return;
+        }
+        net::Address source = peer;
+        net::Address destination = local;
+        if (header.has_value() && header->HasAddresses()) {
+          source = header->source;
+          destination = header->destination;
+        }
+        const int fd = reader.TakeFd();
+        dispatcher_->DeferredDelete(std::move(self));
+        StartSession(config, fd, peer, source, destination);
+      });
+  ProxyProtocolReader* raw = reader.get();
+  readers_.emplace(raw, std::move(reader));
+}
+
+void Worker::StartSession(ListenerConfigConstSharedPtr config, int fd,
+                          const net::Address& direct_peer, const net::Address& source,
+                          const net::Address& local) {
+  // A connection no filter chain takes is closed (e.g. not from a trusted PROXY sender).
+  if (!config->AnyChainFor(direct_peer, source) || (config->tls && !config->tls_context)) {
+    stats_.downstream_cx_no_filter_chain.Inc();
+    close(fd);
+    if (options_.connection_limit != nullptr) options_.connection_limit->Release();
+    return;
+  }
+  std::unique_ptr<net::TransportSocket> transport;
+  http::HcmConfigConstSharedPtr hcm;
+  http::ServerSession::HcmResolver resolver;
+  if (config->tls) {
+    transport = tls::TlsTransportSocket::CreateServer(config->tls_context);
+    resolver = [config, direct_peer, source](absl::string_view server_name) {
+      const FilterChainConfig* chain = config->SelectChain(direct_peer, source, server_name);
+      return chain == nullptr ? nullptr : chain->hcm;
+    };
+  } else {
+    transport = std::make_unique<net::RawTransportSocket>();
+    hcm = config->SelectChain(direct_peer, source, "")->hcm;
+  }
+  auto connection =
+      net::Connection::CreateServer(*dispatcher_, fd, std::move(transport), source, local);
+  connection->SetBufferLimits(config->per_connection_buffer_limit);
+  auto session = std::make_unique<http::ServerSession>(*this, std::move(hcm), std::move(connection),
+                                                       std::move(resolver));
   http::ServerSession* raw = session.get();
   sessions_.emplace(raw, std::move(session));
   active_sessions_.fetch_add(1, std::memory_order_relaxed);

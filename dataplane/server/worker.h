@@ -16,6 +16,7 @@
 #include "dataplane/net/listener.h"
 #include "dataplane/server/access_log.h"
 #include "dataplane/server/proxy_config.h"
+#include "dataplane/server/proxy_protocol_reader.h"
 #include "dataplane/upstream/conn_pool.h"
 
 namespace strata::server {
@@ -71,6 +72,10 @@ class Worker final : public http::WorkerContext {
   void DoApplyConfig(ProxyConfigConstSharedPtr config, std::map<std::string, int> listen_fds);
   void OnAccept(const std::string& listener_name, int fd, const net::Address& peer,
                 const net::Address& local);
+  // After the listener filters: picks the filter chain and transport and starts the HTTP
+  // session. `direct_peer` is the TCP peer, `source` the client (from PROXY protocol).
+  void StartSession(ListenerConfigConstSharedPtr config, int fd, const net::Address& direct_peer,
+                    const net::Address& source, const net::Address& local);
   void FlushAccessLog();
   void CheckDrained();
 
@@ -85,6 +90,7 @@ class Worker final : public http::WorkerContext {
   absl::flat_hash_map<std::string, http::WorkerCluster> clusters_;
   std::map<std::string, ActiveListener> listeners_;
   absl::flat_hash_map<http::ServerSession*, std::unique_ptr<http::ServerSession>> sessions_;
+  absl::flat_hash_map<ProxyProtocolReader*, std::unique_ptr<ProxyProtocolReader>> readers_;
   std::atomic<int64_t> active_sessions_{0};
   std::atomic<uint64_t> applied_version_{0};
   bool draining_ = false;

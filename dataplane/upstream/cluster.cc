@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "dataplane/config/proto_fields.h"
+#include "dataplane/upstream/health_checker.h"
+#include "dataplane/upstream/outlier_detector.h"
 
 namespace strata::upstream {
 
@@ -105,12 +107,13 @@ absl::StatusOr<ClusterConstSharedPtr> Cluster::Create(
     const Cluster* previous) {
   const std::string path = absl::StrCat("cluster \"", config.name(), "\"");
   if (config.name().empty()) return absl::InvalidArgumentError("cluster: name is required");
-  STRATA_RETURN_IF_ERROR(CheckSupportedFields(
-      config,
-      {"name", "type", "eds_cluster_config", "connect_timeout", "per_connection_buffer_limit_bytes",
-       "lb_policy", "load_assignment", "circuit_breakers", "common_lb_config",
-       "least_request_lb_config", "metadata", "alt_stat_name"},
-      path));
+  STRATA_RETURN_IF_ERROR(
+      CheckSupportedFields(config,
+                           {"name", "type", "eds_cluster_config", "connect_timeout",
+                            "per_connection_buffer_limit_bytes", "lb_policy", "load_assignment",
+                            "circuit_breakers", "common_lb_config", "least_request_lb_config",
+                            "metadata", "alt_stat_name", "outlier_detection", "health_checks"},
+                           path));
   std::shared_ptr<Cluster> cluster(new Cluster());
   cluster->name_ = config.name();
   cluster->config_ = config;
@@ -214,6 +217,24 @@ absl::StatusOr<ClusterConstSharedPtr> Cluster::Create(
       if (t.has_max_requests()) cb.max_requests = t.max_requests().value();
       if (t.has_max_retries()) cb.max_retries = t.max_retries().value();
     }
+  }
+  if (config.has_outlier_detection()) {
+    STRATA_ASSIGN_OR_RETURN(OutlierConfig outlier,
+                            OutlierDetector::ParseConfig(config.outlier_detection(),
+                                                         FieldPath(path, "outlier_detection")));
+    cluster->outlier_config_ = std::make_shared<const OutlierConfig>(std::move(outlier));
+  }
+  if (config.health_checks_size() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ".health_checks: at most one health check is supported (got ",
+                     config.health_checks_size(), ")"));
+  }
+  if (config.health_checks_size() == 1) {
+    STRATA_ASSIGN_OR_RETURN(HealthCheckConfig health_check,
+                            HealthChecker::ParseConfig(config.health_checks(0), config.name(),
+                                                       FieldPath(path, "health_checks[0]")));
+    cluster->health_check_config_ =
+        std::make_shared<const HealthCheckConfig>(std::move(health_check));
   }
 
   if (assignment != nullptr) {

@@ -60,6 +60,10 @@ struct CircuitBreakers {
   uint32_t max_retries = 3;
 };
 
+// Parsed `outlier_detection` and `health_checks[0]` (outlier_detector.h, health_checker.h).
+struct OutlierConfig;
+struct HealthCheckConfig;
+
 class Cluster;
 using ClusterConstSharedPtr = std::shared_ptr<const Cluster>;
 
@@ -92,6 +96,10 @@ class Cluster {
   uint32_t per_connection_buffer_limit() const { return per_connection_buffer_limit_; }
   const CircuitBreakers& circuit_breakers() const { return circuit_breakers_; }
   const std::vector<HostSharedPtr>& hosts() const { return hosts_; }
+  // Passive health checking (`outlier_detection`), or null when not configured.
+  const OutlierConfig* outlier_config() const { return outlier_config_.get(); }
+  // Active health checking (the one entry of `health_checks`), or null when not configured.
+  const HealthCheckConfig* health_check_config() const { return health_check_config_.get(); }
   const envoy::config::cluster::v3::Cluster& config() const { return config_; }
   const envoy::config::endpoint::v3::ClusterLoadAssignment& assignment() const {
     return assignment_;
@@ -110,6 +118,8 @@ class Cluster {
   uint32_t per_connection_buffer_limit_ = 1024 * 1024;
   CircuitBreakers circuit_breakers_;
   std::vector<HostSharedPtr> hosts_;
+  std::shared_ptr<const OutlierConfig> outlier_config_;
+  std::shared_ptr<const HealthCheckConfig> health_check_config_;
   envoy::config::cluster::v3::Cluster config_;
   envoy::config::endpoint::v3::ClusterLoadAssignment assignment_;
 };

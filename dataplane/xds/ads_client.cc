@@ -15,7 +15,7 @@ using envoy::service::discovery::v3::DiscoveryRequest;
 using envoy::service::discovery::v3::DiscoveryResponse;
 
 constexpr XdsType kWildcardTypes[] = {XdsType::kCluster, XdsType::kListener};
-constexpr XdsType kNamedTypes[] = {XdsType::kEndpoint, XdsType::kRoute};
+constexpr XdsType kNamedTypes[] = {XdsType::kSecret, XdsType::kEndpoint, XdsType::kRoute};
 
 int Index(XdsType type) { return static_cast<int>(type); }
 
@@ -37,6 +37,10 @@ std::string NameOf(XdsType type, const google::protobuf::Any& any) {
     case XdsType::kEndpoint: {
       envoy::config::endpoint::v3::ClusterLoadAssignment m;
       return any.UnpackTo(&m) ? m.cluster_name() : "";
+    }
+    case XdsType::kSecret: {
+      envoy::extensions::transport_sockets::tls::v3::Secret m;
+      return any.UnpackTo(&m) ? m.name() : "";
     }
   }
   return "";
@@ -123,9 +127,9 @@ void AdsClient::Run() {
 
 bool AdsClient::RunSotw(grpc::ClientContext& context) {
   auto stream = stub_->StreamAggregatedResources(&context);
-  std::string version[4];
-  std::string nonce[4];
-  std::set<std::string> names[4];
+  std::string version[kNumXdsTypes];
+  std::string nonce[kNumXdsTypes];
+  std::set<std::string> names[kNumXdsTypes];
   bool got_response = false;
   auto send = [&](XdsType type, const std::string* error) {
     DiscoveryRequest request;
@@ -167,6 +171,8 @@ bool AdsClient::RunSotw(grpc::ClientContext& context) {
     }
     const absl::Status status = state_.Apply(type, resources, {}, /*state_of_the_world=*/true);
     if (status.ok()) {
+      STRATA_LOG(INFO) << "xDS: accepted " << XdsTypeName(type) << " version "
+                       << response.version_info() << ": " << resources.size() << " resources";
       version[Index(type)] = response.version_info();
       Publish();
       CountResponse(true, "");
@@ -194,7 +200,7 @@ bool AdsClient::RunSotw(grpc::ClientContext& context) {
 
 bool AdsClient::RunDelta(grpc::ClientContext& context) {
   auto stream = stub_->DeltaAggregatedResources(&context);
-  std::set<std::string> names[4];
+  std::set<std::string> names[kNumXdsTypes];
   bool first_request = true;
   bool got_response = false;
   auto start = [&](XdsType type, const std::set<std::string>& subscribe) {
@@ -239,6 +245,8 @@ bool AdsClient::RunDelta(grpc::ClientContext& context) {
     ack.set_type_url(response.type_url());
     ack.set_response_nonce(response.nonce());
     if (status.ok()) {
+      STRATA_LOG(INFO) << "xDS: accepted " << XdsTypeName(type) << ": " << resources.size()
+                       << " updated, " << removed.size() << " removed";
       Publish();
       CountResponse(true, "");
     } else {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "dataplane/server/tls_config.h"
 
 namespace strata::xds {
 
@@ -32,10 +33,11 @@ std::set<std::string> ClustersOf(const router::RouteTable& table) {
 
 const std::string& XdsTypeUrl(XdsType type) {
   static const std::string* const urls =
-      new std::string[4]{UrlOf<envoy::config::cluster::v3::Cluster>(),
-                         UrlOf<envoy::config::endpoint::v3::ClusterLoadAssignment>(),
-                         UrlOf<envoy::config::listener::v3::Listener>(),
-                         UrlOf<envoy::config::route::v3::RouteConfiguration>()};
+      new std::string[kNumXdsTypes]{UrlOf<envoy::config::cluster::v3::Cluster>(),
+                                    UrlOf<envoy::config::endpoint::v3::ClusterLoadAssignment>(),
+                                    UrlOf<envoy::config::listener::v3::Listener>(),
+                                    UrlOf<envoy::config::route::v3::RouteConfiguration>(),
+                                    UrlOf<envoy::extensions::transport_sockets::tls::v3::Secret>()};
   return urls[Index(type)];
 }
 
@@ -59,11 +61,18 @@ absl::string_view XdsTypeName(XdsType type) {
       return "LDS";
     case XdsType::kRoute:
       return "RDS";
+    case XdsType::kSecret:
+      return "SDS";
   }
   return "?";
 }
 
-ConfigState::ConfigState(server::ProxyConfig static_config) : static_(std::move(static_config)) {}
+ConfigState::ConfigState(server::ProxyConfig static_config,
+                         std::vector<envoy::config::listener::v3::Listener> static_listeners,
+                         server::SecretMap static_secrets)
+    : static_(std::move(static_config)),
+      static_listener_protos_(std::move(static_listeners)),
+      secrets_(std::move(static_secrets)) {}
 
 absl::Status ConfigState::Apply(XdsType type, const std::vector<XdsResource>& resources,
                                 const std::vector<std::string>& removed, bool state_of_the_world) {
@@ -76,6 +85,8 @@ absl::Status ConfigState::Apply(XdsType type, const std::vector<XdsResource>& re
     router::RouteTableConstSharedPtr route;
     envoy::config::cluster::v3::Cluster cluster;
     envoy::config::endpoint::v3::ClusterLoadAssignment assignment;
+    envoy::config::listener::v3::Listener listener_proto;
+    server::Secret secret;
   };
   std::vector<Decoded> decoded;
   std::set<std::string> seen;
@@ -96,9 +107,12 @@ absl::Status ConfigState::Apply(XdsType type, const std::vector<XdsResource>& re
         ok = r.resource.UnpackTo(&listener);
         proto_name = listener.name();
         if (ok) {
-          auto built = server::ListenerConfig::Create(listener);
+          auto previous = listeners_.find(listener.name());
+          auto built = server::ListenerConfig::Create(
+              listener, secrets_, previous == listeners_.end() ? nullptr : previous->second.get());
           if (!built.ok()) return built.status();
           d.listener = *built;
+          d.listener_proto = listener;
         }
         break;
       }
@@ -119,6 +133,15 @@ absl::Status ConfigState::Apply(XdsType type, const std::vector<XdsResource>& re
         if (ok) {
           auto built = upstream::Cluster::Create(d.cluster, nullptr);
           if (!built.ok()) return built.status();
+        }
+        break;
+      }
+      case XdsType::kSecret: {
+        ok = r.resource.UnpackTo(&d.secret);
+        proto_name = d.secret.name();
+        if (ok) {
+          STRATA_RETURN_IF_ERROR(
+              server::ValidateSecret(d.secret, absl::StrCat("secret \"", proto_name, "\"")));
         }
         break;
       }
@@ -159,13 +182,19 @@ absl::Status ConfigState::Apply(XdsType type, const std::vector<XdsResource>& re
       if (!seen.contains(name)) gone.push_back(name);
     }
   }
-  std::set<std::string> touched_eds;  // service names whose endpoints changed
+  std::set<std::string> touched_eds;      // service names whose endpoints changed
+  std::set<std::string> touched_secrets;  // secrets changed or removed
   for (const std::string& name : gone) {
     held.erase(name);
     switch (type) {
       case XdsType::kListener:
         listeners_.erase(name);
+        listener_protos_.erase(name);
         serving_.erase(name);
+        break;
+      case XdsType::kSecret:
+        secrets_.erase(name);
+        touched_secrets.insert(name);
         break;
       case XdsType::kRoute:
         routes_.erase(name);
@@ -186,6 +215,11 @@ absl::Status ConfigState::Apply(XdsType type, const std::vector<XdsResource>& re
     switch (type) {
       case XdsType::kListener:
         listeners_[d.name] = d.listener;
+        listener_protos_[d.name] = d.listener_proto;
+        break;
+      case XdsType::kSecret:
+        secrets_[d.name] = d.secret;
+        touched_secrets.insert(d.name);
         break;
       case XdsType::kRoute:
         routes_[d.name] = d.route;
@@ -228,6 +262,30 @@ absl::Status ConfigState::Apply(XdsType type, const std::vector<XdsResource>& re
         previous == static_eds_.end() ? nullptr : previous->second.get());
     if (built.ok()) static_eds_[name] = *built;
   }
+  // Listeners whose certificates changed are rebuilt (new handshakes use the new
+  // certificate; connections already open keep theirs).
+  if (!touched_secrets.empty()) {
+    auto uses = [&touched_secrets](const server::ListenerConfig& listener) {
+      for (const auto& name : listener.secret_names) {
+        if (touched_secrets.contains(name)) return true;
+      }
+      return false;
+    };
+    for (auto& [name, listener] : listeners_) {
+      if (!uses(*listener)) continue;
+      auto rebuilt =
+          server::ListenerConfig::Create(listener_protos_[name], secrets_, listener.get());
+      if (!rebuilt.ok()) return rebuilt.status();  // e.g. a certificate that does not fit
+      listener = *rebuilt;
+    }
+    for (const auto& proto : static_listener_protos_) {
+      auto current = static_.listeners.find(proto.name());
+      if (current == static_.listeners.end() || !uses(*current->second)) continue;
+      auto rebuilt = server::ListenerConfig::Create(proto, secrets_, current->second.get());
+      if (!rebuilt.ok()) return rebuilt.status();
+      current->second = *rebuilt;
+    }
+  }
   received_[Index(type)] = true;
   // 3. Listeners that are warm now serve (replacing their previous version).
   for (const auto& [name, listener] : listeners_) {
@@ -237,24 +295,27 @@ absl::Status ConfigState::Apply(XdsType type, const std::vector<XdsResource>& re
 }
 
 bool ConfigState::ListenerWarm(const server::ListenerConfig& listener) const {
-  const router::RouteTable* table = listener.hcm->route_table.get();
-  if (table == nullptr) {
-    auto it = routes_.find(listener.hcm->rds_name);
-    if (it == routes_.end()) return false;
-    table = it->second.get();
-  }
-  for (const std::string& cluster : ClustersOf(*table)) {
-    if (static_.clusters.contains(cluster)) {
-      const auto& c = static_.clusters.at(cluster);
-      if (c->is_eds() && !assignments_.contains(c->eds_service_name())) return false;
-      continue;
+  if (!listener.Warm()) return false;  // a certificate from SDS is still missing
+  for (const auto& chain : listener.chains) {
+    const router::RouteTable* table = chain.hcm->route_table.get();
+    if (table == nullptr) {
+      auto it = routes_.find(chain.hcm->rds_name);
+      if (it == routes_.end()) return false;
+      table = it->second.get();
     }
-    auto proto = cluster_protos_.find(cluster);
-    if (proto == cluster_protos_.end()) return false;
-    if (proto->second.type() == envoy::config::cluster::v3::Cluster::EDS) {
-      auto built = clusters_.find(cluster);
-      if (built == clusters_.end() || !assignments_.contains(built->second->eds_service_name())) {
-        return false;
+    for (const std::string& cluster : ClustersOf(*table)) {
+      if (static_.clusters.contains(cluster)) {
+        const auto& c = static_.clusters.at(cluster);
+        if (c->is_eds() && !assignments_.contains(c->eds_service_name())) return false;
+        continue;
+      }
+      auto proto = cluster_protos_.find(cluster);
+      if (proto == cluster_protos_.end()) return false;
+      if (proto->second.type() == envoy::config::cluster::v3::Cluster::EDS) {
+        auto built = clusters_.find(cluster);
+        if (built == clusters_.end() || !assignments_.contains(built->second->eds_service_name())) {
+          return false;
+        }
       }
     }
   }
@@ -264,11 +325,18 @@ bool ConfigState::ListenerWarm(const server::ListenerConfig& listener) const {
 std::set<std::string> ConfigState::WantedNames(XdsType type) const {
   std::set<std::string> names;
   if (type == XdsType::kRoute) {
-    for (const auto& [name, listener] : listeners_) {
-      if (!listener->hcm->rds_name.empty()) names.insert(listener->hcm->rds_name);
+    for (const auto* listeners : {&listeners_, &static_.listeners}) {
+      for (const auto& [name, listener] : *listeners) {
+        for (const auto& chain : listener->chains) {
+          if (!chain.hcm->rds_name.empty()) names.insert(chain.hcm->rds_name);
+        }
+      }
     }
-    for (const auto& [name, listener] : static_.listeners) {
-      if (!listener->hcm->rds_name.empty()) names.insert(listener->hcm->rds_name);
+  } else if (type == XdsType::kSecret) {
+    for (const auto* listeners : {&listeners_, &static_.listeners}) {
+      for (const auto& [name, listener] : *listeners) {
+        names.insert(listener->secret_names.begin(), listener->secret_names.end());
+      }
     }
   } else if (type == XdsType::kEndpoint) {
     for (const auto& [name, cluster] : clusters_) {
@@ -289,7 +357,9 @@ std::map<std::string, std::string> ConfigState::Versions(XdsType type) const {
 
 server::ProxyConfig ConfigState::Build() const {
   server::ProxyConfig config;
-  config.listeners = static_.listeners;
+  for (const auto& [name, listener] : static_.listeners) {
+    if (listener->Warm()) config.listeners[name] = listener;
+  }
   for (const auto& [name, listener] : serving_) config.listeners[name] = listener;
   config.route_tables = routes_;
   config.clusters = static_.clusters;

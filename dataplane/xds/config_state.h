@@ -13,18 +13,20 @@
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
 #include "google/protobuf/any.pb.h"
 
 namespace strata::xds {
 
 // The xDS resource types the proxy subscribes to, in the order a response is applied.
-enum class XdsType { kCluster, kEndpoint, kListener, kRoute };
-inline constexpr XdsType kXdsTypes[] = {XdsType::kCluster, XdsType::kEndpoint, XdsType::kListener,
-                                        XdsType::kRoute};
+enum class XdsType { kCluster, kEndpoint, kListener, kRoute, kSecret };
+inline constexpr int kNumXdsTypes = 5;
+inline constexpr XdsType kXdsTypes[] = {XdsType::kSecret, XdsType::kCluster, XdsType::kEndpoint,
+                                        XdsType::kListener, XdsType::kRoute};
 // "type.googleapis.com/envoy.config.listener.v3.Listener" etc.
 const std::string& XdsTypeUrl(XdsType type);
 bool ParseXdsTypeUrl(absl::string_view url, XdsType* type);
-absl::string_view XdsTypeName(XdsType type);  // "LDS", "RDS", "CDS", "EDS"
+absl::string_view XdsTypeName(XdsType type);  // "LDS", "RDS", "CDS", "EDS", "SDS"
 
 // One resource in a response.
 struct XdsResource {
@@ -44,8 +46,11 @@ struct XdsResource {
 class ConfigState {
  public:
   // `static_config` holds the bootstrap's static listeners and clusters; they always stay and
-  // xDS resources may not reuse their names.
-  explicit ConfigState(server::ProxyConfig static_config);
+  // xDS resources may not reuse their names. `static_listeners` and `static_secrets` are the
+  // bootstrap's own, so static TLS listeners can take their certificates from SDS.
+  explicit ConfigState(server::ProxyConfig static_config,
+                       std::vector<envoy::config::listener::v3::Listener> static_listeners = {},
+                       server::SecretMap static_secrets = {});
 
   // Applies a response. `state_of_the_world`: for LDS and CDS the response is complete (names
   // absent are removed); for RDS and EDS SotW responses only update what they carry.
@@ -54,7 +59,7 @@ class ConfigState {
                      const std::vector<std::string>& removed, bool state_of_the_world);
 
   // Names the proxy needs for the types that are not wildcard: route tables named by the
-  // listeners, assignments named by the EDS clusters.
+  // listeners, assignments named by the EDS clusters, secrets named by TLS filter chains.
   std::set<std::string> WantedNames(XdsType type) const;
   // Versions of the resources held (for Delta initial_resource_versions after a reconnect).
   std::map<std::string, std::string> Versions(XdsType type) const;
@@ -75,11 +80,14 @@ class ConfigState {
   absl::Status Validate(XdsType type, const XdsResource& resource) const;
   bool ListenerWarm(const server::ListenerConfig& listener) const;
 
-  const server::ProxyConfig static_;
-  std::map<std::string, Held> held_[4];
-  bool received_[4] = {false, false, false, false};
+  server::ProxyConfig static_;
+  const std::vector<envoy::config::listener::v3::Listener> static_listener_protos_;
+  std::map<std::string, Held> held_[kNumXdsTypes];
+  bool received_[kNumXdsTypes] = {};
   // Built objects for what is held, rebuilt when a resource changes.
   std::map<std::string, server::ListenerConfigConstSharedPtr> listeners_;
+  std::map<std::string, envoy::config::listener::v3::Listener> listener_protos_;
+  server::SecretMap secrets_;
   std::map<std::string, router::RouteTableConstSharedPtr> routes_;
   std::map<std::string, envoy::config::cluster::v3::Cluster> cluster_protos_;
   std::map<std::string, envoy::config::endpoint::v3::ClusterLoadAssignment> assignments_;

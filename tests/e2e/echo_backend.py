@@ -9,6 +9,11 @@ check what the proxy forwarded:
   /close           a body delimited by closing the connection (no length)
   /slow/MS         waits MS milliseconds before answering
   /ws              accepts a WebSocket-style upgrade (101) and echoes raw bytes afterwards
+  /healthz         200, or 503 while the backend is switched to unhealthy
+  /control/health/fail, /control/health/pass
+                   switch what /healthz answers from now on
+  /control/force/NNN
+                   every later request but /healthz and /control/... answers NNN (0: stop)
 anything else      200 with the JSON description
 """
 import hashlib
@@ -20,6 +25,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NAME = sys.argv[2] if len(sys.argv) > 2 else "backend"
+STATE = {"healthy": True, "force": 0}  # switched at run time by /control/...
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -70,7 +76,17 @@ class Handler(BaseHTTPRequestHandler):
         body, chunked = self.read_body()
         info = self.describe(body, chunked)
         parts = self.path.split("?")[0].strip("/").split("/")
-        if parts[0] == "status" and len(parts) > 1:
+        if parts[0] == "control" and len(parts) > 2:
+            if parts[1] == "health":
+                STATE["healthy"] = parts[2] == "pass"
+            elif parts[1] == "force":
+                STATE["force"] = int(parts[2])
+            self.send_json(200, info)
+        elif parts[0] == "healthz":
+            self.send_json(200 if STATE["healthy"] else 503, info, [("X-Backend", NAME)])
+        elif STATE["force"]:
+            self.send_json(STATE["force"], info, [("X-Backend", NAME)])
+        elif parts[0] == "status" and len(parts) > 1:
             self.send_json(int(parts[1]), info)
         elif parts[0] == "stream" and len(parts) > 1:
             self.send_response(200)

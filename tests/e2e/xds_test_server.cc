@@ -3,7 +3,7 @@
 //   xds_test_server [PORT]   (0 or absent: pick one)
 // Prints "xds on port N". Reads commands on stdin, one per line:
 //   load FILE   serve the resources in FILE (YAML or JSON: listeners, routes, clusters,
-//               endpoints: lists of Envoy v3 resources in their JSON form); prints
+//               endpoints, secrets: lists of Envoy v3 resources in their JSON form); prints
 //               "loaded VERSION" or "error: ..."
 // Exits when stdin closes.
 #include <fstream>
@@ -28,6 +28,8 @@
 #include "envoy/config/route/v3/route.pb.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 
@@ -73,7 +75,9 @@ absl::StatusOr<strata::xds::SnapshotConstSharedPtr> Load(const std::string& path
                       AddAll<envoy::config::cluster::v3::Cluster>(
                           get("clusters"), ResourceType::kCluster, resources),
                       AddAll<envoy::config::endpoint::v3::ClusterLoadAssignment>(
-                          get("endpoints"), ResourceType::kEndpoint, resources)}) {
+                          get("endpoints"), ResourceType::kEndpoint, resources),
+                      AddAll<envoy::extensions::transport_sockets::tls::v3::Secret>(
+                          get("secrets"), ResourceType::kSecret, resources)}) {
     if (!status.ok()) return status;
   }
   return strata::xds::Snapshot::Create(std::move(resources));
@@ -85,8 +89,10 @@ int main(int argc, char** argv) {
   // Link the typed_config messages so JSON with "@type" resolves.
   envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager hcm;
   envoy::extensions::filters::http::router::v3::Router router;
+  envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext tls;
   (void)hcm;
   (void)router;
+  (void)tls;
   int port = 0;
   if (argc > 1 && !absl::SimpleAtoi(argv[1], &port)) return 2;
   strata::xds::SnapshotCache cache(

@@ -1,5 +1,7 @@
 #include "dataplane/upstream/cluster.h"
 
+#include "dataplane/upstream/health_checker.h"
+#include "dataplane/upstream/outlier_detector.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
@@ -115,6 +117,97 @@ TEST(ClusterTest, EdsClusterTakesItsAssignmentAndKeepsHostState) {
   EXPECT_TRUE((*v2)->hosts()[1]->Healthy());
 }
 
+TEST(ClusterTest, WithoutHealthCheckingHasNoDetectorConfigs) {
+  auto cluster = Cluster::Create(ParseCluster(kStatic), nullptr);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  EXPECT_EQ((*cluster)->outlier_config(), nullptr);
+  EXPECT_EQ((*cluster)->health_check_config(), nullptr);
+}
+
+TEST(ClusterTest, ParsesOutlierDetectionAndHealthCheck) {
+  auto config = ParseCluster(kStatic);
+  auto* outlier = config.mutable_outlier_detection();
+  outlier->mutable_consecutive_5xx()->set_value(3);
+  outlier->mutable_interval()->set_nanos(500000000);
+  outlier->mutable_base_ejection_time()->set_seconds(60);
+  outlier->mutable_max_ejection_percent()->set_value(50);
+  outlier->set_split_external_local_origin_errors(true);
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        timeout { seconds: 1 }
+        interval { seconds: 2 }
+        no_traffic_interval { seconds: 30 }
+        unhealthy_threshold { value: 3 }
+        healthy_threshold { value: 2 }
+        http_health_check {
+          path: "/healthz"
+          expected_statuses { start: 200 end: 300 }
+        }
+      )pb",
+      config.add_health_checks()));
+  auto cluster = Cluster::Create(config, nullptr);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+
+  const OutlierConfig* od = (*cluster)->outlier_config();
+  ASSERT_NE(od, nullptr);
+  EXPECT_EQ(od->consecutive_5xx, 3u);
+  EXPECT_EQ(od->consecutive_gateway_failure, 5u);  // Envoy's default kept
+  EXPECT_EQ(od->interval, absl::Milliseconds(500));
+  EXPECT_EQ(od->base_ejection_time, absl::Seconds(60));
+  EXPECT_EQ(od->max_ejection_time, absl::Seconds(300));
+  EXPECT_EQ(od->max_ejection_percent, 50u);
+  EXPECT_TRUE(od->split_external_local_origin_errors);
+
+  const HealthCheckConfig* hc = (*cluster)->health_check_config();
+  ASSERT_NE(hc, nullptr);
+  EXPECT_EQ(hc->timeout, absl::Seconds(1));
+  EXPECT_EQ(hc->interval, absl::Seconds(2));
+  EXPECT_EQ(hc->no_traffic_interval, absl::Seconds(30));
+  EXPECT_EQ(hc->unhealthy_threshold, 3u);
+  EXPECT_EQ(hc->healthy_threshold, 2u);
+  EXPECT_EQ(hc->path, "/healthz");
+  EXPECT_EQ(hc->host, "web");  // the cluster's name by default
+  ASSERT_EQ(hc->expected_statuses.size(), 1u);
+  EXPECT_EQ(hc->expected_statuses[0], std::make_pair(int64_t{200}, int64_t{300}));
+}
+
+TEST(ClusterTest, EmptyOutlierDetectionTakesEnvoyDefaults) {
+  auto config = ParseCluster(kStatic);
+  config.mutable_outlier_detection();
+  auto cluster = Cluster::Create(config, nullptr);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  const OutlierConfig* od = (*cluster)->outlier_config();
+  ASSERT_NE(od, nullptr);
+  EXPECT_EQ(od->consecutive_5xx, 5u);
+  EXPECT_EQ(od->enforcing_consecutive_5xx, 100u);
+  EXPECT_EQ(od->enforcing_consecutive_gateway_failure, 0u);
+  EXPECT_EQ(od->interval, absl::Seconds(10));
+  EXPECT_EQ(od->base_ejection_time, absl::Seconds(30));
+  EXPECT_EQ(od->max_ejection_percent, 10u);
+}
+
+TEST(ClusterTest, EdsClusterAcceptsHealthChecking) {
+  const auto config = ParseCluster(R"pb(
+    name: "api"
+    type: EDS
+    eds_cluster_config { eds_config { ads {} } }
+    outlier_detection { consecutive_gateway_failure { value: 2 } }
+    health_checks {
+      timeout { seconds: 1 }
+      interval { seconds: 1 }
+      unhealthy_threshold { value: 1 }
+      healthy_threshold { value: 1 }
+      http_health_check { path: "/ready" host: "api.internal" }
+    }
+  )pb");
+  auto cluster = Cluster::Create(config, nullptr);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  ASSERT_NE((*cluster)->outlier_config(), nullptr);
+  EXPECT_EQ((*cluster)->outlier_config()->consecutive_gateway_failure, 2u);
+  ASSERT_NE((*cluster)->health_check_config(), nullptr);
+  EXPECT_EQ((*cluster)->health_check_config()->host, "api.internal");
+}
+
 struct BadCase {
   const char* name;
   const char* cluster;
@@ -183,7 +276,82 @@ INSTANTIATE_TEST_SUITE_P(
                      type: STATIC
                      lb_policy: LEAST_REQUEST
                      least_request_lb_config { choice_count { value: 1 } })pb",
-                "cluster \"x\".least_request_lb_config.choice_count: must be at least 2"}),
+                "cluster \"x\".least_request_lb_config.choice_count: must be at least 2"},
+        BadCase{"OutlierSuccessRate",
+                R"pb(name: "x"
+                     type: STATIC
+                     outlier_detection { success_rate_minimum_hosts { value: 3 } })pb",
+                "cluster \"x\".outlier_detection.success_rate_minimum_hosts: not supported by "
+                "strata-proxy"},
+        BadCase{"OutlierPercent",
+                R"pb(name: "x"
+                     type: STATIC
+                     outlier_detection { max_ejection_percent { value: 150 } })pb",
+                "cluster \"x\".outlier_detection.max_ejection_percent: 150 is not a percentage "
+                "(0 to 100)"},
+        BadCase{"OutlierZeroInterval",
+                R"pb(name: "x"
+                     type: STATIC
+                     outlier_detection { interval {} })pb",
+                "cluster \"x\".outlier_detection.interval: must be positive"},
+        BadCase{"OutlierMaxBelowBase",
+                R"pb(name: "x"
+                     type: STATIC
+                     outlier_detection {
+                       base_ejection_time { seconds: 60 }
+                       max_ejection_time { seconds: 10 }
+                     })pb",
+                "cluster \"x\".outlier_detection.max_ejection_time: 10s is shorter than "
+                "base_ejection_time (1m)"},
+        BadCase{"TwoHealthChecks",
+                R"pb(name: "x"
+                     type: STATIC
+                     health_checks {}
+                     health_checks {})pb",
+                "cluster \"x\".health_checks: at most one health check is supported (got 2)"},
+        BadCase{"HealthCheckWithoutInterval",
+                R"pb(name: "x"
+                     type: STATIC
+                     health_checks {
+                       timeout { seconds: 1 }
+                       unhealthy_threshold { value: 1 }
+                       healthy_threshold { value: 1 }
+                       http_health_check { path: "/healthz" }
+                     })pb",
+                "cluster \"x\".health_checks[0].interval: required"},
+        BadCase{"TcpHealthCheck",
+                R"pb(name: "x"
+                     type: STATIC
+                     health_checks {
+                       timeout { seconds: 1 }
+                       interval { seconds: 1 }
+                       unhealthy_threshold { value: 1 }
+                       healthy_threshold { value: 1 }
+                       tcp_health_check {}
+                     })pb",
+                "cluster \"x\".health_checks[0].tcp_health_check: not supported by strata-proxy"},
+        BadCase{"HealthCheckZeroThreshold",
+                R"pb(name: "x"
+                     type: STATIC
+                     health_checks {
+                       timeout { seconds: 1 }
+                       interval { seconds: 1 }
+                       unhealthy_threshold { value: 0 }
+                       healthy_threshold { value: 1 }
+                       http_health_check { path: "/healthz" }
+                     })pb",
+                "cluster \"x\".health_checks[0].unhealthy_threshold: must be at least 1"},
+        BadCase{"HealthCheckRelativePath",
+                R"pb(name: "x"
+                     type: STATIC
+                     health_checks {
+                       timeout { seconds: 1 }
+                       interval { seconds: 1 }
+                       unhealthy_threshold { value: 1 }
+                       healthy_threshold { value: 1 }
+                       http_health_check { path: "healthz" }
+                     })pb",
+                "cluster \"x\".health_checks[0].http_health_check.path: must start with '/'"}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace
