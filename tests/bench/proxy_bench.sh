@@ -2,7 +2,7 @@
 # Runs the shared proxy benchmark with strata-proxy (one worker) next to nginx, HAProxy and
 # h2o on this machine, and prints the results with ratios to nginx.
 #   tests/bench/proxy_bench.sh [--quick] [more proxybench.sh options]
-# Plain-HTTP workloads only until strata-proxy terminates TLS.
+# TLS workloads use the template's second listener (HTTP/1.1 only: h2 workloads are n/a).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./bazel/install_deps.sh
