@@ -210,26 +210,33 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
     host_->active_requests().fetch_add(1, std::memory_order_relaxed);
     ++attempts_;
     reused_ = false;
-    connection_ = worker.conn_pool().Acquire(*host_);
+    // A cluster that sends PROXY protocol keeps each client's connections apart.
+    const upstream::UpstreamTransport& transport = *cluster_->transport();
+    if (transport.proxy_protocol_version() != 0) {
+      client_key_ =
+          transport.ProxyHeader(session_.downstream_->peer(), session_.downstream_->local());
+    }
+    connection_ = worker.conn_pool().Acquire(*host_, client_key_);
     if (connection_ != nullptr) {
       reused_ = true;
       worker.stats().upstream_cx_reused.Inc();
     } else {
       auto created = net::Connection::CreateClient(worker.dispatcher(), host_->address(),
-                                                   std::make_unique<net::RawTransportSocket>());
+                                                   transport.NewSocket(client_key_));
       if (!created.ok()) {
         worker.stats().upstream_cx_connect_fail.Inc();
         RecordOutcome(upstream::OutlierDetector::ResultKind::kConnectFailed);
-        OnConnectFailure();
+        OnConnectFailure(nullptr);
         return;
       }
       worker.stats().upstream_cx_total.Inc();
       connection_ = std::move(*created);
+      // Covers the TCP connect and the transport's handshake (kConnected ends both).
       connect_timer_ = worker.dispatcher().CreateTimer([this] {
         session_.worker_.stats().upstream_cx_connect_fail.Inc();
         RecordOutcome(upstream::OutlierDetector::ResultKind::kConnectFailed);
         DropConnection();
-        OnConnectFailure();
+        OnConnectFailure("connect timeout");
       });
       connect_timer_->Enable(cluster_->connect_timeout());
     }
@@ -262,7 +269,8 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
   }
 
   // Retry after a failed connection attempt, if the route allows it and nothing was lost.
-  void OnConnectFailure() {
+  // `reason` (a static string, may be null) says why, e.g. a TLS handshake failure.
+  void OnConnectFailure(const char* reason) {
     const router::RetryPolicy* policy = route_.forward()->retry_policy();
     const bool can_replay = bodyless_ && !head_.empty();
     if (policy != nullptr && policy->RetriesReset(/*connect_failure=*/true) &&
@@ -271,7 +279,11 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
       Connect();
       return;
     }
-    Fail(503, "upstream connect error");
+    if (reason == nullptr) {
+      Fail(503, "upstream connect error");
+    } else {
+      Fail(503, absl::StrCat("upstream connect error: ", reason));
+    }
   }
 
   // The upstream went away before answering.
@@ -335,8 +347,9 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
     if (connecting) {
       session_.worker_.stats().upstream_cx_connect_fail.Inc();
       RecordOutcome(upstream::OutlierDetector::ResultKind::kConnectFailed);
+      const char* reason = connection_->close_reason();
       DropConnection();
-      OnConnectFailure();
+      OnConnectFailure(reason);
       return;
     }
     if (!response_started_) {
@@ -523,7 +536,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
       if (read_disabled_) connection_->ReadDisable(false);
       read_disabled_ = false;
       connection_->SetCallbacks(nullptr);
-      session_.worker_.conn_pool().Release(host_, std::move(connection_));
+      session_.worker_.conn_pool().Release(host_, std::move(connection_), std::move(client_key_));
     } else {
       DropConnection();
     }
@@ -537,6 +550,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
   const std::string cluster_name_;
   upstream::ClusterConstSharedPtr cluster_;
   upstream::HostSharedPtr host_;
+  std::string client_key_;  // the PROXY header this request's connection starts with
   std::shared_ptr<upstream::OutlierDetector> outlier_;  // of the cluster host_ came from
   std::unique_ptr<net::Connection> connection_;
   std::unique_ptr<event::Timer> connect_timer_;

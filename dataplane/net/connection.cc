@@ -163,10 +163,16 @@ void Connection::FinishConnect() {
   }
   state_ = close_after_connect_ ? State::kClosing : State::kOpen;
   transport_->OnConnected(fd_);
-  if (callbacks_ != nullptr && !close_after_connect_) {
-    callbacks_->OnEvent(ConnectionEvent::kConnected);
-  }
+  // kConnected once the transport is ready too (a TLS handshake, a PROXY header sent).
+  awaiting_ready_ = !close_after_connect_;
+  RaiseConnectedOnceReady();
   if (state_ != State::kClosed && !write_buffer_.empty()) ScheduleFlush();
+}
+
+void Connection::RaiseConnectedOnceReady() {
+  if (!awaiting_ready_ || state_ == State::kClosed || !transport_->Ready()) return;
+  awaiting_ready_ = false;
+  if (callbacks_ != nullptr) callbacks_->OnEvent(ConnectionEvent::kConnected);
 }
 
 void Connection::OnWriteReady() {
@@ -176,7 +182,9 @@ void Connection::OnWriteReady() {
     if (result.action == IoResult::Action::kClose) {
       close_reason_ = result.error;
       CloseNow(ConnectionEvent::kRemoteClose);
+      return;
     }
+    RaiseConnectedOnceReady();
     return;
   }
   if (write_buffer_.empty()) {
@@ -189,6 +197,8 @@ void Connection::OnWriteReady() {
     CloseNow(ConnectionEvent::kRemoteClose);
     return;
   }
+  RaiseConnectedOnceReady();
+  if (state_ == State::kClosed) return;
   CheckWatermarks();
   if (write_buffer_.empty()) {
     write_buffer_.ReleaseIfEmpty();
@@ -226,6 +236,8 @@ void Connection::OnReadReady() {
     CloseNow(ConnectionEvent::kRemoteClose);
     return;
   }
+  RaiseConnectedOnceReady();
+  if (state_ == State::kClosed) return;
   if (result.end_stream) end_stream_read_ = true;
   if ((result.bytes > 0 || result.end_stream || !read_buffer_.empty()) && callbacks_ != nullptr) {
     callbacks_->OnData(read_buffer_, end_stream_read_);

@@ -15,7 +15,7 @@
 namespace strata::net {
 
 enum class ConnectionEvent {
-  kConnected,    // client connection established (and handshake done)
+  kConnected,    // client connection established and its transport ready (TLS handshake done)
   kRemoteClose,  // peer closed, reset, or connect failed
   kLocalClose,   // Close() completed
 };
@@ -89,6 +89,8 @@ class Connection : public event::DeferredDeletable {
   // `graceful`: a local close after the queued bytes were written (the transport may say
   // goodbye, e.g. TLS close_notify); not for aborts or errors.
   void CloseNow(ConnectionEvent event, bool graceful = false);
+  // Client: raises kConnected once connected and the transport is ready.
+  void RaiseConnectedOnceReady();
   void CheckWatermarks();
 
   event::Dispatcher& dispatcher_;
@@ -112,6 +114,7 @@ class Connection : public event::DeferredDeletable {
   bool end_stream_read_ = false;
   bool peer_hung_up_ = false;         // EPOLLRDHUP/HUP seen
   bool close_after_connect_ = false;  // Close(kFlushWrite) while still connecting
+  bool awaiting_ready_ = false;       // connected, kConnected not raised yet
   const char* close_reason_ = nullptr;
 };
 

@@ -1,7 +1,9 @@
 #include "dataplane/net/proxy_protocol.h"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 
@@ -305,6 +307,51 @@ bool Trusted(const Address& peer, const std::vector<CidrRange>& trusted) {
     if (range.Contains(peer)) return true;
   }
   return false;
+}
+
+void ProxyProtocolTransportSocket::OnConnected(int fd) {
+  connected_ = true;
+  SendHeader(fd);
+}
+
+IoResult ProxyProtocolTransportSocket::SendHeader(int fd) {
+  IoResult result;
+  if (error_ == nullptr && connected_) {
+    while (sent_ < header_.size()) {
+      const ssize_t n = send(fd, header_.data() + sent_, header_.size() - sent_, MSG_NOSIGNAL);
+      if (n > 0) {
+        sent_ += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return result;
+      error_ = "write error (PROXY protocol header)";
+      break;
+    }
+    if (error_ == nullptr && !header_done_) {
+      header_done_ = true;
+      std::string().swap(header_);
+      inner_->OnConnected(fd);
+    }
+  }
+  if (error_ != nullptr) {
+    result.action = IoResult::Action::kClose;
+    result.error = error_;
+  }
+  return result;
+}
+
+IoResult ProxyProtocolTransportSocket::DoWrite(int fd, Buffer& in) {
+  if (!header_done_ || error_ != nullptr) {
+    IoResult result = SendHeader(fd);
+    if (result.action == IoResult::Action::kClose || !header_done_) return result;
+  }
+  return inner_->DoWrite(fd, in);
+}
+
+IoResult ProxyProtocolTransportSocket::DoRead(int fd, Buffer& out, size_t max_bytes) {
+  if (error_ != nullptr) return SendHeader(fd);
+  return inner_->DoRead(fd, out, max_bytes);
 }
 
 }  // namespace strata::net

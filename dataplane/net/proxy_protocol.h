@@ -2,11 +2,14 @@
 #define STRATA_DATAPLANE_NET_PROXY_PROTOCOL_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "dataplane/net/address.h"
+#include "dataplane/net/transport_socket.h"
 
 namespace strata::net {
 
@@ -91,6 +94,41 @@ std::string EncodeProxyProtocolV2Local();
 // address) is inside one of the `trusted` ranges. An IPv4-mapped IPv6 peer matches IPv4
 // ranges. An empty list trusts nobody.
 bool Trusted(const Address& peer, const std::vector<CidrRange>& trusted);
+
+// Sends a PROXY protocol header first on a client connection, then hands the connection to
+// `inner` (plain TCP or TLS): the header goes out before any byte of the inner transport, as
+// the receiver reads it before its own TLS handshake. The inner socket's OnConnected runs once
+// the header is out.
+class ProxyProtocolTransportSocket final : public TransportSocket {
+ public:
+  ProxyProtocolTransportSocket(std::string header, std::unique_ptr<TransportSocket> inner)
+      : header_(std::move(header)), inner_(std::move(inner)) {}
+
+  IoResult DoRead(int fd, Buffer& out, size_t max_bytes) override;
+  IoResult DoWrite(int fd, Buffer& in) override;
+  void OnConnected(int fd) override;
+  bool Ready() const override { return header_done_ && inner_->Ready(); }
+  absl::string_view Alpn() const override { return inner_->Alpn(); }
+  absl::string_view ServerName() const override { return inner_->ServerName(); }
+  bool Secure() const override { return inner_->Secure(); }
+  void ReleaseIdleMemory() override { inner_->ReleaseIdleMemory(); }
+  void OnClose(int fd) override {
+    if (header_done_) inner_->OnClose(fd);
+  }
+
+  TransportSocket& inner() { return *inner_; }
+
+ private:
+  // Sends what is left of the header; once it is all out, starts the inner transport.
+  IoResult SendHeader(int fd);
+
+  std::string header_;  // freed once sent
+  size_t sent_ = 0;
+  bool connected_ = false;
+  bool header_done_ = false;
+  const char* error_ = nullptr;  // sticky
+  std::unique_ptr<TransportSocket> inner_;
+};
 
 }  // namespace strata::net
 

@@ -141,9 +141,13 @@ absl::Status Server::UpdateHealth(const ProxyConfig& config,
       // Hosts keep the flag an earlier checker set until the new one passes them.
       if (entry.health_checker != nullptr) RetireHealthChecker(entry.health_checker);
       entry.health_checker = ShareWithWorkers(std::move(fresh->second));
+      entry.health_checker->SetTransport(cluster->transport());
       entry.health_checker->SetHosts(hosts);
     } else if (cluster->health_check_config() != nullptr) {
-      if (entry.cluster != cluster) entry.health_checker->SetHosts(hosts);
+      if (entry.cluster != cluster) {
+        entry.health_checker->SetTransport(cluster->transport());
+        entry.health_checker->SetHosts(hosts);
+      }
     } else if (entry.health_checker != nullptr) {
       RetireHealthChecker(entry.health_checker);
       // Nothing checks these hosts any more: no verdict may outlive its checker.

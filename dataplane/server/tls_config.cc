@@ -1,11 +1,9 @@
 #include "dataplane/server/tls_config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "dataplane/config/proto_fields.h"
+#include "dataplane/config/tls_fields.h"
 
 namespace strata::server {
 
@@ -13,73 +11,10 @@ namespace {
 
 using config::CheckSupportedFields;
 using config::FieldPath;
+using config::ReadCertificate;
 using envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext;
-using envoy::extensions::transport_sockets::tls::v3::TlsCertificate;
-using envoy::extensions::transport_sockets::tls::v3::TlsParameters;
-
-constexpr size_t kMaxDataSourceBytes = 1 << 20;
-
-absl::StatusOr<tls::TlsVersion> Version(TlsParameters::TlsProtocol version, absl::string_view path,
-                                        tls::TlsVersion automatic) {
-  switch (version) {
-    case TlsParameters::TLS_AUTO:
-      return automatic;
-    case TlsParameters::TLSv1_2:
-      return tls::TlsVersion::kTls12;
-    case TlsParameters::TLSv1_3:
-      return tls::TlsVersion::kTls13;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat(path, ": ",
-                                                     TlsParameters::TlsProtocol_Name(version),
-                                                     " is not supported (TLSv1_2 or TLSv1_3)"));
-  }
-}
-
-absl::Status ReadCertificate(const TlsCertificate& certificate, absl::string_view path,
-                             tls::CertificateConfig* out) {
-  STRATA_RETURN_IF_ERROR(
-      CheckSupportedFields(certificate, {"certificate_chain", "private_key"}, path));
-  if (!certificate.has_certificate_chain() || !certificate.has_private_key()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": certificate_chain and private_key are required"));
-  }
-  STRATA_ASSIGN_OR_RETURN(
-      out->cert_chain_pem,
-      ReadDataSource(certificate.certificate_chain(), FieldPath(path, "certificate_chain")));
-  STRATA_ASSIGN_OR_RETURN(out->private_key_pem, ReadDataSource(certificate.private_key(),
-                                                               FieldPath(path, "private_key")));
-  return absl::OkStatus();
-}
 
 }  // namespace
-
-absl::StatusOr<std::string> ReadDataSource(const envoy::config::core::v3::DataSource& source,
-                                           absl::string_view path) {
-  STRATA_RETURN_IF_ERROR(
-      CheckSupportedFields(source, {"filename", "inline_string", "inline_bytes"}, path));
-  switch (source.specifier_case()) {
-    case envoy::config::core::v3::DataSource::kInlineString:
-      return source.inline_string();
-    case envoy::config::core::v3::DataSource::kInlineBytes:
-      return source.inline_bytes();
-    case envoy::config::core::v3::DataSource::kFilename: {
-      std::ifstream in(source.filename(), std::ios::binary);
-      if (!in) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ".filename: cannot read \"", source.filename(), "\""));
-      }
-      std::ostringstream text;
-      text << in.rdbuf();
-      if (text.str().size() > kMaxDataSourceBytes) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ".filename: \"", source.filename(), "\" is bigger than 1 MiB"));
-      }
-      return text.str();
-    }
-    default:
-      return absl::InvalidArgumentError(absl::StrCat(path, ": empty data source"));
-  }
-}
 
 absl::Status ValidateSecret(const Secret& secret, absl::string_view path) {
   STRATA_RETURN_IF_ERROR(CheckSupportedFields(secret, {"name", "tls_certificate"}, path));
@@ -119,18 +54,9 @@ absl::StatusOr<DownstreamTls> ParseDownstreamTls(
   }
   if (out.alpn_protocols.empty()) out.alpn_protocols.push_back("http/1.1");
   if (common.has_tls_params()) {
-    const std::string ppath = FieldPath(common_path, "tls_params");
-    STRATA_RETURN_IF_ERROR(CheckSupportedFields(
-        common.tls_params(), {"tls_minimum_protocol_version", "tls_maximum_protocol_version"},
-        ppath));
-    STRATA_ASSIGN_OR_RETURN(
-        out.min_version,
-        Version(common.tls_params().tls_minimum_protocol_version(),
-                FieldPath(ppath, "tls_minimum_protocol_version"), tls::TlsVersion::kTls12));
-    STRATA_ASSIGN_OR_RETURN(
-        out.max_version,
-        Version(common.tls_params().tls_maximum_protocol_version(),
-                FieldPath(ppath, "tls_maximum_protocol_version"), tls::TlsVersion::kTls13));
+    STRATA_RETURN_IF_ERROR(config::ReadTlsParams(common.tls_params(),
+                                                 FieldPath(common_path, "tls_params"),
+                                                 &out.min_version, &out.max_version));
   }
   const int inline_count = common.tls_certificates_size();
   const int sds_count = common.tls_certificate_sds_secret_configs_size();

@@ -20,10 +20,6 @@ using Secret = envoy::extensions::transport_sockets::tls::v3::Secret;
 // SDS secrets known so far, by name.
 using SecretMap = std::map<std::string, Secret, std::less<>>;
 
-// The bytes of a DataSource: `filename` (read now), `inline_string` or `inline_bytes`.
-absl::StatusOr<std::string> ReadDataSource(const envoy::config::core::v3::DataSource& source,
-                                           absl::string_view path);
-
 // A downstream TLS setup (one filter chain's DownstreamTlsContext), validated. The
 // certificate comes inline or from an SDS secret; `missing_secret` names a secret that is
 // not known yet (the listener warms until it arrives).

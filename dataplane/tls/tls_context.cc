@@ -1,5 +1,6 @@
 #include "dataplane/tls/tls_context.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -145,6 +146,12 @@ void Attach(SSL* ssl, HandshakeState* state) { SSL_set_ex_data(ssl, HandshakeSta
 
 HandshakeState* Get(const SSL* ssl) {
   return static_cast<HandshakeState*>(SSL_get_ex_data(ssl, HandshakeStateIndex()));
+}
+
+bool IsIpLiteral(const std::string& name) {
+  unsigned char address[sizeof(in6_addr)];
+  return inet_pton(AF_INET, name.c_str(), address) == 1 ||
+         inet_pton(AF_INET6, name.c_str(), address) == 1;
 }
 
 }  // namespace tls_internal
@@ -524,6 +531,15 @@ absl::StatusOr<std::shared_ptr<const ClientTlsContext>> ClientTlsContext::Create
   std::shared_ptr<ClientTlsContext> context(new ClientTlsContext());
   context->server_name_ = options.server_name;
   context->verify_ = !options.insecure_skip_verify;
+  context->verify_name_ = options.verify_name;
+  context->subject_alt_names_ = options.subject_alt_names;
+  for (const std::string& name : options.subject_alt_names) {
+    if (name.empty()) return absl::InvalidArgumentError("subject_alt_names: empty name");
+    if (tls_internal::IsIpLiteral(name) && options.subject_alt_names.size() > 1) {
+      return absl::InvalidArgumentError(absl::StrCat("subject_alt_names: an IP address (", name,
+                                                     ") must be the only name to verify"));
+    }
+  }
   ERR_clear_error();
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   if (ctx == nullptr) return absl::InternalError("SSL_CTX_new: " + DrainSslErrors());

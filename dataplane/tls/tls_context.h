@@ -118,6 +118,8 @@ struct HandshakeState {
 };
 void Attach(SSL* ssl, HandshakeState* state);
 HandshakeState* Get(const SSL* ssl);
+// Whether `name` is an IPv4 or IPv6 address literal.
+bool IsIpLiteral(const std::string& name);
 
 }  // namespace tls_internal
 
@@ -203,6 +205,12 @@ struct ClientTlsOptions {
   std::string ca_pem;
   // Accept any server certificate. Only when explicitly asked for.
   bool insecure_skip_verify = false;
+  // The names the server certificate may carry instead of server_name: DNS names (exact), or
+  // one IP address. Empty: server_name is checked.
+  std::vector<std::string> subject_alt_names;
+  // Whether the certificate's name is checked at all. When false, a certificate that chains to
+  // ca_pem is accepted for any name (Envoy's behaviour without SAN matchers).
+  bool verify_name = true;
   std::vector<std::string> alpn_protocols;
   TlsVersion min_version = TlsVersion::kTls12;
   TlsVersion max_version = TlsVersion::kTls13;
@@ -221,6 +229,8 @@ class ClientTlsContext {
   SSL_CTX* ctx() const { return ctx_; }
   const std::string& server_name() const { return server_name_; }
   bool verify() const { return verify_; }
+  bool verify_name() const { return verify_name_; }
+  const std::vector<std::string>& subject_alt_names() const { return subject_alt_names_; }
 
  private:
   ClientTlsContext() = default;
@@ -228,6 +238,8 @@ class ClientTlsContext {
   SSL_CTX* ctx_ = nullptr;
   std::string server_name_;
   bool verify_ = true;
+  bool verify_name_ = true;
+  std::vector<std::string> subject_alt_names_;
 };
 
 // The errors queued by the TLS library, joined, and the queue cleared.

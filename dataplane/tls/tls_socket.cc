@@ -45,12 +45,6 @@ constexpr const char kTruncated[] = "TLS connection truncated: peer closed witho
 constexpr const char kProtocolError[] = "TLS protocol error";
 constexpr const char kWriteFailed[] = "TLS write failed";
 
-bool IsIpLiteral(const std::string& name) {
-  unsigned char address[sizeof(in6_addr)];
-  return inet_pton(AF_INET, name.c_str(), address) == 1 ||
-         inet_pton(AF_INET6, name.c_str(), address) == 1;
-}
-
 net::IoResult Ok() { return net::IoResult{}; }
 
 }  // namespace
@@ -75,19 +69,26 @@ std::unique_ptr<TlsTransportSocket> TlsTransportSocket::CreateClient(
   if (ssl == nullptr) return socket;
   SSL_set_connect_state(ssl);
   const std::string& name = socket->server_name_;
-  const bool ip = IsIpLiteral(name);
   // SNI carries host names only (RFC 6066).
-  if (!name.empty() && !ip && SSL_set_tlsext_host_name(ssl, name.c_str()) != 1) {
+  if (!name.empty() && !tls_internal::IsIpLiteral(name) &&
+      SSL_set_tlsext_host_name(ssl, name.c_str()) != 1) {
     socket->failure_ = kSetupFailed;
   }
-  if (verify) {
+  if (verify && socket->client_context_->verify_name()) {
+    // The names to accept: the configured subject alt names, else the server name.
+    const std::vector<std::string>& sans = socket->client_context_->subject_alt_names();
+    const std::vector<std::string> own = {name};
+    const std::vector<std::string>& names = sans.empty() ? own : sans;
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    if (name.empty()) {
-      socket->failure_ = kNoNameToVerify;
-    } else if (ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) != 1
-                  : X509_VERIFY_PARAM_set1_host(param, name.data(), name.size()) != 1) {
-      socket->failure_ = kSetupFailed;
+    for (const std::string& accepted : names) {
+      if (accepted.empty()) {
+        socket->failure_ = kNoNameToVerify;
+      } else if (tls_internal::IsIpLiteral(accepted)
+                     ? X509_VERIFY_PARAM_set1_ip_asc(param, accepted.c_str()) != 1
+                     : X509_VERIFY_PARAM_add1_host(param, accepted.data(), accepted.size()) != 1) {
+        socket->failure_ = kSetupFailed;
+      }
     }
   }
   ERR_clear_error();

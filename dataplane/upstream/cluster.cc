@@ -8,6 +8,7 @@
 #include "dataplane/config/proto_fields.h"
 #include "dataplane/upstream/health_checker.h"
 #include "dataplane/upstream/outlier_detector.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace strata::upstream {
 
@@ -107,13 +108,13 @@ absl::StatusOr<ClusterConstSharedPtr> Cluster::Create(
     const Cluster* previous) {
   const std::string path = absl::StrCat("cluster \"", config.name(), "\"");
   if (config.name().empty()) return absl::InvalidArgumentError("cluster: name is required");
-  STRATA_RETURN_IF_ERROR(
-      CheckSupportedFields(config,
-                           {"name", "type", "eds_cluster_config", "connect_timeout",
-                            "per_connection_buffer_limit_bytes", "lb_policy", "load_assignment",
-                            "circuit_breakers", "common_lb_config", "least_request_lb_config",
-                            "metadata", "alt_stat_name", "outlier_detection", "health_checks"},
-                           path));
+  STRATA_RETURN_IF_ERROR(CheckSupportedFields(
+      config,
+      {"name", "type", "eds_cluster_config", "connect_timeout", "per_connection_buffer_limit_bytes",
+       "lb_policy", "load_assignment", "circuit_breakers", "common_lb_config",
+       "least_request_lb_config", "metadata", "alt_stat_name", "outlier_detection", "health_checks",
+       "transport_socket"},
+      path));
   std::shared_ptr<Cluster> cluster(new Cluster());
   cluster->name_ = config.name();
   cluster->config_ = config;
@@ -217,6 +218,17 @@ absl::StatusOr<ClusterConstSharedPtr> Cluster::Create(
       if (t.has_max_requests()) cb.max_requests = t.max_requests().value();
       if (t.has_max_retries()) cb.max_retries = t.max_retries().value();
     }
+  }
+  if (!config.has_transport_socket()) {
+    cluster->transport_ = UpstreamTransport::Plain();
+  } else if (previous != nullptr && previous->config_.has_transport_socket() &&
+             google::protobuf::util::MessageDifferencer::Equals(
+                 previous->config_.transport_socket(), config.transport_socket())) {
+    cluster->transport_ = previous->transport_;  // an EDS update: keep the TLS context
+  } else {
+    STRATA_ASSIGN_OR_RETURN(
+        cluster->transport_,
+        UpstreamTransport::Create(config.transport_socket(), FieldPath(path, "transport_socket")));
   }
   if (config.has_outlier_detection()) {
     STRATA_ASSIGN_OR_RETURN(OutlierConfig outlier,

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "dataplane/net/address.h"
+#include "dataplane/upstream/upstream_transport.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 
@@ -95,6 +96,8 @@ class Cluster {
   absl::Duration connect_timeout() const { return connect_timeout_; }
   uint32_t per_connection_buffer_limit() const { return per_connection_buffer_limit_; }
   const CircuitBreakers& circuit_breakers() const { return circuit_breakers_; }
+  // How connections to the hosts are made (`transport_socket`): plain, TLS, PROXY protocol.
+  const UpstreamTransportConstSharedPtr& transport() const { return transport_; }
   const std::vector<HostSharedPtr>& hosts() const { return hosts_; }
   // Passive health checking (`outlier_detection`), or null when not configured.
   const OutlierConfig* outlier_config() const { return outlier_config_.get(); }
@@ -117,6 +120,7 @@ class Cluster {
   absl::Duration connect_timeout_ = absl::Seconds(5);
   uint32_t per_connection_buffer_limit_ = 1024 * 1024;
   CircuitBreakers circuit_breakers_;
+  UpstreamTransportConstSharedPtr transport_;
   std::vector<HostSharedPtr> hosts_;
   std::shared_ptr<const OutlierConfig> outlier_config_;
   std::shared_ptr<const HealthCheckConfig> health_check_config_;

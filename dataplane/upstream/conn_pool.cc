@@ -7,8 +7,12 @@ namespace strata::upstream {
 // One idle connection: watches it so a close or stray bytes from the upstream remove it.
 class ConnPool::Idle : public net::ConnectionCallbacks {
  public:
-  Idle(ConnPool& pool, HostSharedPtr host, std::unique_ptr<net::Connection> connection)
-      : pool_(pool), host_(std::move(host)), connection_(std::move(connection)) {
+  Idle(ConnPool& pool, HostSharedPtr host, std::string client_key,
+       std::unique_ptr<net::Connection> connection)
+      : pool_(pool),
+        host_(std::move(host)),
+        key_(host_.get(), std::move(client_key)),
+        connection_(std::move(connection)) {
     connection_->SetCallbacks(this);
     timer_ = pool_.dispatcher_.CreateTimer([this] { Expire(); });
     timer_->Enable(pool_.options_.idle_timeout);
@@ -31,7 +35,7 @@ class ConnPool::Idle : public net::ConnectionCallbacks {
     connection_->SetCallbacks(nullptr);
     return std::move(connection_);
   }
-  const Host* host() const { return host_.get(); }
+  const Key& key() const { return key_; }
   std::list<std::unique_ptr<Idle>>::iterator position;
 
  private:
@@ -48,6 +52,7 @@ class ConnPool::Idle : public net::ConnectionCallbacks {
 
   ConnPool& pool_;
   HostSharedPtr host_;
+  const Key key_;
   std::unique_ptr<net::Connection> connection_;
   std::unique_ptr<event::Timer> timer_;
 };
@@ -57,8 +62,8 @@ ConnPool::ConnPool(event::Dispatcher& dispatcher, Options options)
 
 ConnPool::~ConnPool() = default;
 
-std::unique_ptr<net::Connection> ConnPool::Acquire(const Host& host) {
-  auto it = idle_.find(&host);
+std::unique_ptr<net::Connection> ConnPool::Acquire(const Host& host, absl::string_view client_key) {
+  auto it = idle_.find(Key(&host, std::string(client_key)));
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
   while (!list.empty()) {
@@ -75,14 +80,15 @@ std::unique_ptr<net::Connection> ConnPool::Acquire(const Host& host) {
   return nullptr;
 }
 
-void ConnPool::Release(const HostSharedPtr& host, std::unique_ptr<net::Connection> connection) {
+void ConnPool::Release(const HostSharedPtr& host, std::unique_ptr<net::Connection> connection,
+                       std::string client_key) {
   if (connection->state() != net::Connection::State::kOpen || !connection->write_buffer().empty()) {
     connection->SetCallbacks(nullptr);
     connection->Close(net::Connection::CloseType::kNoFlush);
     dispatcher_.DeferredDelete(std::move(connection));
     return;
   }
-  auto& list = idle_[host.get()];
+  auto& list = idle_[Key(host.get(), client_key)];
   if (list.size() >= options_.max_idle_per_host) {
     // Keep the freshest ones: drop the oldest.
     std::unique_ptr<Idle> oldest = std::move(list.front());
@@ -92,13 +98,13 @@ void ConnPool::Release(const HostSharedPtr& host, std::unique_ptr<net::Connectio
     old_connection->Close(net::Connection::CloseType::kNoFlush);
     dispatcher_.DeferredDelete(std::move(old_connection));
   }
-  list.push_back(std::make_unique<Idle>(*this, host, std::move(connection)));
+  list.push_back(std::make_unique<Idle>(*this, host, std::move(client_key), std::move(connection)));
   list.back()->position = std::prev(list.end());
   ++idle_count_;
 }
 
 void ConnPool::Remove(Idle* idle) {
-  auto it = idle_.find(idle->host());
+  auto it = idle_.find(idle->key());
   if (it == idle_.end()) return;
   // Destroy later: we may be inside the Idle's own callback.
   std::unique_ptr<Idle> owned = std::move(*idle->position);
@@ -114,15 +120,19 @@ void ConnPool::Remove(Idle* idle) {
 }
 
 void ConnPool::DrainHost(const Host& host) {
-  auto it = idle_.find(&host);
-  if (it == idle_.end()) return;
-  for (auto& idle : it->second) {
-    auto connection = idle->Take();
-    connection->Close(net::Connection::CloseType::kNoFlush);
-    dispatcher_.DeferredDelete(std::move(connection));
-    --idle_count_;
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    if (it->first.first != &host) {
+      ++it;
+      continue;
+    }
+    for (auto& idle : it->second) {
+      auto connection = idle->Take();
+      connection->Close(net::Connection::CloseType::kNoFlush);
+      dispatcher_.DeferredDelete(std::move(connection));
+      --idle_count_;
+    }
+    idle_.erase(it++);
   }
-  idle_.erase(it);
 }
 
 }  // namespace strata::upstream

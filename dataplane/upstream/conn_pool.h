@@ -4,8 +4,11 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "dataplane/event/dispatcher.h"
 #include "dataplane/net/connection.h"
@@ -16,6 +19,10 @@ namespace strata::upstream {
 // Idle keep-alive connections to upstream hosts, for one worker. A connection handed back
 // with Release() waits here until Acquire() takes it again, the upstream closes it, it sends
 // unexpected bytes, or it stays idle longer than the idle timeout.
+//
+// Connections are kept per host and client key: a connection that began with a PROXY protocol
+// header speaks for one client, so it is keyed by that header (UpstreamTransport::ProxyHeader)
+// and only reused for the same client; other connections have the empty key.
 class ConnPool {
  public:
   struct Options {
@@ -30,9 +37,10 @@ class ConnPool {
 
   // An idle connection to `host` (most recently used first), or null. The caller must set its
   // own callbacks on it.
-  std::unique_ptr<net::Connection> Acquire(const Host& host);
+  std::unique_ptr<net::Connection> Acquire(const Host& host, absl::string_view client_key = {});
   // Hands an open connection with nothing in flight back for reuse.
-  void Release(const HostSharedPtr& host, std::unique_ptr<net::Connection> connection);
+  void Release(const HostSharedPtr& host, std::unique_ptr<net::Connection> connection,
+               std::string client_key = {});
   // Closes every idle connection to `host` (removed from its cluster).
   void DrainHost(const Host& host);
 
@@ -40,12 +48,13 @@ class ConnPool {
 
  private:
   class Idle;
+  using Key = std::pair<const Host*, std::string>;
   void Remove(Idle* idle);
 
   event::Dispatcher& dispatcher_;
   const Options options_;
   // Most recently released at the back.
-  absl::flat_hash_map<const Host*, std::list<std::unique_ptr<Idle>>> idle_;
+  absl::flat_hash_map<Key, std::list<std::unique_ptr<Idle>>> idle_;
   size_t idle_count_ = 0;
 };
 

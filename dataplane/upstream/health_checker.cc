@@ -148,8 +148,10 @@ class HealthChecker::Session final : public net::ConnectionCallbacks {
     ++parent_.stats_.attempts;
     response_.clear();
     connected_ = false;
-    auto connection = net::Connection::CreateClient(parent_.dispatcher_, host_->address(),
-                                                    std::make_unique<net::RawTransportSocket>());
+    const UpstreamTransport& transport = *parent_.transport_;
+    auto connection = net::Connection::CreateClient(
+        parent_.dispatcher_, host_->address(),
+        transport.NewSocket(transport.ProxyHeader(net::Address(), net::Address())));
     if (!connection.ok()) {
       Finish(Outcome::kConnectFailed);
       return;

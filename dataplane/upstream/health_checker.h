@@ -35,7 +35,8 @@ struct HealthCheckConfig {
 };
 
 // Active HTTP/1.1 health checking of one cluster's hosts, on one dispatcher. Each check opens a
-// plain TCP connection to the host, sends
+// connection to the host with the cluster's transport (plain TCP, TLS, with a PROXY protocol
+// LOCAL header first when the cluster sends PROXY protocol), sends
 //   GET <path> HTTP/1.1\r\nHost: <host>\r\nConnection: close\r\n\r\n
 // and reads the status line only; the connection is then closed. The next check of a host
 // starts `interval` after the previous one ended.
@@ -87,6 +88,11 @@ class HealthChecker {
   // longer listed stop being checked (a check in flight is abandoned); the others keep their
   // state and schedule.
   void SetHosts(const std::vector<HostSharedPtr>& hosts);
+  // How checks connect (the cluster's transport_socket: TLS, PROXY protocol); plain TCP until
+  // set. Applies from each host's next check.
+  void SetTransport(UpstreamTransportConstSharedPtr transport) {
+    transport_ = std::move(transport);
+  }
   // Any thread: the cluster has seen traffic, so `interval` applies from each host's next
   // scheduling on instead of no_traffic_interval.
   void ReportTraffic() { traffic_seen_.store(true, std::memory_order_relaxed); }
@@ -117,6 +123,7 @@ class HealthChecker {
   event::Dispatcher& dispatcher_;
   const std::string request_;
   std::atomic<bool> traffic_seen_{false};
+  UpstreamTransportConstSharedPtr transport_ = UpstreamTransport::Plain();
   absl::flat_hash_map<const Host*, std::unique_ptr<Session>> sessions_;
   Stats stats_;
 };

@@ -1,13 +1,17 @@
 // strata-proxy with TLS (filter chains by SNI, inline and SDS certificates, rotation) and the
-// PROXY protocol, against real peers: curl, openssl s_client, the project's xDS server.
+// PROXY protocol, received and sent, against real peers: curl, openssl s_client, the project's
+// xDS server, and a second strata-proxy as a TLS app tier.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/process.h"
@@ -19,7 +23,7 @@ namespace {
 // A CA and leaf certificates made with the openssl CLI for one test run.
 class Pki {
  public:
-  Pki() : dir_(TempDir("pki")) {
+  Pki() : dir_(TempDir(absl::StrCat("pki", count_++))) {
     Shell(absl::StrCat("cd ", dir_,
                        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
                        "-keyout ca.key -out ca.pem -days 2 -subj /CN=strata-test-ca 2>&1"));
@@ -37,6 +41,7 @@ class Pki {
   std::string Read(const std::string& file) const { return ReadFile(Path(file)); }
 
  private:
+  static inline int count_ = 0;  // each instance its own CA
   std::string dir_;
 };
 
@@ -329,6 +334,233 @@ static_resources:
     EXPECT_EQ(proxy.Stat("downstream_cx_no_filter_chain"), 1u);
     EXPECT_EQ(proxy.Stat("upstream_cx_total"), 0u);
   }
+}
+
+// An HttpConnectionManager that routes each "host=cluster" pair and leaves X-Forwarded-For as
+// it came (an edge in front of an app tier that reads the client from PROXY protocol).
+std::string EdgeHcm(const std::vector<std::pair<std::string, std::string>>& routes) {
+  std::string hosts;
+  for (const auto& [host, cluster] : routes) {
+    absl::StrAppendFormat(&hosts, R"(
+            - name: %s
+              domains: ["%s"]
+              routes:
+              - match: {prefix: "/"}
+                route: {cluster: %s})",
+                          cluster, host, cluster);
+  }
+  return absl::StrCat(R"(
+      filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: edge
+          use_remote_address: false
+          http_filters:
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+          route_config:
+            virtual_hosts:)",
+                      hosts, "\n");
+}
+
+// A cluster of one endpoint on 127.0.0.1:`port` with `transport_socket` (YAML at 4 spaces).
+std::string ClusterWith(const std::string& name, int port, const std::string& transport_socket,
+                        const std::string& more = "") {
+  return absl::StrCat(StaticCluster(name, port), "    transport_socket:\n", transport_socket, more);
+}
+
+// An UpstreamTlsContext transport socket, indented by `indent`.
+std::string UpstreamTls(const std::string& sni, const std::string& ca_path, const std::string& san,
+                        const std::string& indent) {
+  std::string text = absl::StrFormat(R"(name: envoy.transport_sockets.tls
+typed_config:
+  "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+  sni: %s
+  common_tls_context:
+    validation_context:
+      trusted_ca: {filename: "%s"}
+      match_typed_subject_alt_names:
+      - {san_type: DNS, matcher: {exact: "%s"}}
+)",
+                                     sni, ca_path, san);
+  std::string out = indent + absl::StrReplaceAll(text, {{"\n", "\n" + indent}});
+  absl::StripTrailingAsciiWhitespace(&out);
+  return out + "\n";
+}
+
+// An app-tier proxy: TLS for `server_name` only, optionally behind the PROXY protocol listener
+// filter (trusted from 127.0.0.1), routing everything to `backend_port`.
+std::string AppTier(const Pki& pki, const std::string& server_name, bool proxy_protocol,
+                    int backend_port) {
+  return absl::StrCat(R"(admin:
+  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+static_resources:
+  listeners:
+  - name: http
+    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+)",
+                      proxy_protocol ? R"(    listener_filters:
+    - name: envoy.filters.listener.proxy_protocol
+      typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol}
+)"
+                                     : "",
+                      R"(    filter_chains:
+    - filter_chain_match:
+        server_names: [")",
+                      server_name, R"("]
+        direct_source_prefix_ranges: [{address_prefix: 127.0.0.1, prefix_len: 32}]
+      transport_socket:
+        name: envoy.transport_sockets.tls
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+          common_tls_context:
+            tls_certificates:
+            - certificate_chain: {filename: ")",
+                      pki.Path("app.pem"), R"("}
+              private_key: {filename: ")",
+                      pki.Path("app.key"), R"("}
+)",
+                      Hcm("*", "web", "      "), R"(
+  clusters:
+)",
+                      StaticCluster("web", backend_port));
+}
+
+TEST(ProxyTlsTest, UpstreamTlsVerifiesTheBackendCertificate) {
+  Pki pki;
+  pki.Issue("app", "app.internal");
+  Pki other;  // another CA, which the backend's certificate does not chain to
+  Backend backend = StartBackend("web");
+  Proxy app(AppTier(pki, "app.internal", /*proxy_protocol=*/false, backend.port));
+  ASSERT_TRUE(app.Ready()) << app.process().Output();
+  const std::string ts = "      ";
+  Proxy edge(absl::StrCat(
+      R"(admin:
+  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+static_resources:
+  listeners:
+  - name: http
+    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+    filter_chains:
+    -)",
+      EdgeHcm({{"good.example", "good"},
+               {"wrongname.example", "wrongname"},
+               {"untrusted.example", "untrusted"},
+               {"unknownsni.example", "unknownsni"}}),
+      R"(  clusters:
+)",
+      ClusterWith("good", app.port(),
+                  UpstreamTls("app.internal", pki.Path("ca.pem"), "app.internal", ts)),
+      ClusterWith("wrongname", app.port(),
+                  UpstreamTls("app.internal", pki.Path("ca.pem"), "db.internal", ts)),
+      ClusterWith("untrusted", app.port(),
+                  UpstreamTls("app.internal", other.Path("ca.pem"), "app.internal", ts)),
+      ClusterWith("unknownsni", app.port(),
+                  UpstreamTls("other.internal", pki.Path("ca.pem"), "app.internal", ts))));
+  ASSERT_TRUE(edge.Ready()) << edge.process().Output();
+
+  const std::string good = Curl(edge, "/hello", "", "good.example");
+  ASSERT_EQ(StatusOf(good), 200) << good;
+  EXPECT_EQ(BodyOf(good)["path"], "/hello");
+  // The app tier received the request over TLS.
+  EXPECT_EQ(Header(BodyOf(good), "x-forwarded-proto"), "https");
+
+  const std::string wrong_name = Curl(edge, "/", "", "wrongname.example");
+  EXPECT_EQ(StatusOf(wrong_name), 503) << wrong_name;
+  EXPECT_TRUE(absl::StartsWith(
+      wrong_name,
+      "upstream connect error: TLS handshake failed: peer certificate does not match the server "
+      "name"))
+      << wrong_name;
+  const std::string untrusted = Curl(edge, "/", "", "untrusted.example");
+  EXPECT_EQ(StatusOf(untrusted), 503) << untrusted;
+  EXPECT_TRUE(absl::StartsWith(
+      untrusted, "upstream connect error: TLS handshake failed: peer certificate not trusted"))
+      << untrusted;
+  // The app tier has no certificate for that name: it refuses the handshake.
+  const std::string unknown_sni = Curl(edge, "/", "", "unknownsni.example");
+  EXPECT_EQ(StatusOf(unknown_sni), 503) << unknown_sni;
+  EXPECT_TRUE(absl::StartsWith(unknown_sni, "upstream connect error: TLS handshake failed"))
+      << unknown_sni;
+  EXPECT_EQ(edge.Stat("upstream_cx_connect_fail"), 3u);
+  // A failed handshake never reached the app tier's HTTP layer.
+  EXPECT_EQ(app.Stat("downstream_rq_total"), 1u);
+}
+
+// Splits the output of one curl run over several URLs with -w '\n%{http_code}\n--\n'.
+std::vector<std::string> SplitResponses(const std::string& out) {
+  std::vector<std::string> parts = absl::StrSplit(out, "\n--\n", absl::SkipEmpty());
+  return parts;
+}
+
+TEST(ProxyTlsTest, UpstreamProxyProtocolCarriesEachClientsAddressAcrossTiers) {
+  Pki pki;
+  pki.Issue("app", "app.internal");
+  Backend backend = StartBackend("web");
+  // The app tier believes PROXY headers from the edge (127.0.0.1) and speaks TLS behind them.
+  Proxy app(AppTier(pki, "app.internal", /*proxy_protocol=*/true, backend.port));
+  ASSERT_TRUE(app.Ready()) << app.process().Output();
+  const std::string proxy_then_tls =
+      absl::StrCat(R"(      name: envoy.transport_sockets.upstream_proxy_protocol
+      typed_config:
+        "@type": type.googleapis.com/envoy.extensions.transport_sockets.proxy_protocol.v3.ProxyProtocolUpstreamTransport
+        config: {version: V2}
+        transport_socket:
+)",
+                   UpstreamTls("app.internal", pki.Path("ca.pem"), "app.internal", "          "));
+  // One worker, so both clients' requests meet the same connection pool.
+  Proxy edge(absl::StrCat(R"(admin:
+  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+static_resources:
+  listeners:
+  - name: http
+    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+    filter_chains:
+    -)",
+                          EdgeHcm({{"web.example", "app"}}), R"(  clusters:
+)",
+                          ClusterWith("app", app.port(), proxy_then_tls, R"(    health_checks:
+    - timeout: 2s
+      interval: 0.2s
+      unhealthy_threshold: 1
+      healthy_threshold: 1
+      http_health_check: {path: /healthz}
+)")),
+             /*concurrency=*/1);
+  ASSERT_TRUE(edge.Ready()) << edge.process().Output();
+
+  // Two requests on one client connection from 127.0.0.2, then one from 127.0.0.3.
+  const std::string url = edge.Url("/");
+  const std::string first =
+      Shell(absl::StrCat("curl -s --max-time 20 --interface 127.0.0.2 -H 'Host: web.example' -w "
+                         "'\\n%{http_code}\\n--\\n' '",
+                         url, "' '", url, "'"));
+  const std::vector<std::string> responses = SplitResponses(first);
+  ASSERT_EQ(responses.size(), 2u) << first;
+  for (const std::string& response : responses) {
+    ASSERT_EQ(StatusOf(response), 200) << response;
+    EXPECT_EQ(Header(BodyOf(response), "x-forwarded-for"), "127.0.0.2") << response;
+    EXPECT_EQ(Header(BodyOf(response), "x-forwarded-proto"), "https") << response;
+  }
+  const std::string second = Shell(absl::StrCat(
+      "curl -s --max-time 20 --interface 127.0.0.3 -H 'Host: web.example' -w '\\n%{http_code}' '",
+      url, "'"));
+  ASSERT_EQ(StatusOf(second), 200) << second;
+  EXPECT_EQ(Header(BodyOf(second), "x-forwarded-for"), "127.0.0.3") << second;
+  // The second request of 127.0.0.2 reused its connection; 127.0.0.3 did not get it.
+  EXPECT_EQ(edge.Stat("upstream_cx_total"), 2u);
+  EXPECT_EQ(edge.Stat("upstream_cx_reused"), 1u);
+
+  // Health checks go through the same transport (a PROXY LOCAL header, then TLS) and pass.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (edge.Stat("health_check_successes_total") < 2 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));  // polling the proxy from outside
+  }
+  EXPECT_GE(edge.Stat("health_check_successes_total"), 2u);
+  EXPECT_EQ(edge.Stat("health_check_failures_total"), 0u);
+  EXPECT_EQ(app.Stat("downstream_cx_proxy_protocol_error"), 0u);
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 #include "dataplane/net/proxy_protocol.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -398,6 +402,83 @@ TEST(ProxyProtocolTrustTest, TrustsOnlyPeersInsideTheRanges) {
   EXPECT_FALSE(Trusted(Addr("[2001:db9::1]:1"), trusted));
   EXPECT_FALSE(Trusted(Address(), trusted));
   EXPECT_FALSE(Trusted(Addr("10.0.0.1:1"), {}));
+}
+
+// Records the calls the wrapper passes on.
+class RecordingSocket : public TransportSocket {
+ public:
+  IoResult DoRead(int fd, Buffer& out, size_t max_bytes) override {
+    return raw_.DoRead(fd, out, max_bytes);
+  }
+  IoResult DoWrite(int fd, Buffer& in) override { return raw_.DoWrite(fd, in); }
+  void OnConnected(int fd) override { ++connected; }
+  int connected = 0;
+
+ private:
+  RawTransportSocket raw_;
+};
+
+std::string ReadAll(int fd) {
+  std::string out;
+  char buffer[256];
+  ssize_t n;
+  while ((n = recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT)) > 0) out.append(buffer, n);
+  return out;
+}
+
+TEST(ProxyProtocolTransportSocketTest, SendsTheHeaderBeforeAnyByteOfTheInnerTransport) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  auto inner = std::make_unique<RecordingSocket>();
+  RecordingSocket* recorder = inner.get();
+  const std::string header = EncodeProxyProtocolV2(Addr("203.0.113.7:5555"), Addr("10.0.0.1:80"));
+  ProxyProtocolTransportSocket socket(header, std::move(inner));
+  Buffer data;
+  data.Append("GET / HTTP/1.1\r\n\r\n");
+
+  // Not connected yet: nothing goes out and the inner transport has not started.
+  IoResult early = socket.DoWrite(fds[0], data);
+  EXPECT_EQ(early.action, IoResult::Action::kKeepOpen);
+  EXPECT_FALSE(socket.Ready());
+  EXPECT_EQ(recorder->connected, 0);
+  EXPECT_EQ(ReadAll(fds[1]), "");
+
+  socket.OnConnected(fds[0]);
+  EXPECT_TRUE(socket.Ready());
+  EXPECT_EQ(recorder->connected, 1);
+  EXPECT_EQ(socket.DoWrite(fds[0], data).action, IoResult::Action::kKeepOpen);
+  EXPECT_TRUE(data.empty());
+  const std::string received = ReadAll(fds[1]);
+  EXPECT_EQ(received, header + "GET / HTTP/1.1\r\n\r\n");
+  // The receiver's parser takes exactly the header and leaves the request.
+  ProxyProtocolParser::Result parsed = ProxyProtocolParser().Parse(received);
+  ASSERT_EQ(parsed.status, ProxyProtocolParser::Status::kDone);
+  EXPECT_EQ(parsed.consumed, header.size());
+  EXPECT_EQ(parsed.header.source.ToString(), "203.0.113.7:5555");
+
+  // Reads go straight to the inner transport.
+  ASSERT_EQ(send(fds[1], "HTTP/1.1 200 OK\r\n", 17, 0), 17);
+  Buffer in;
+  EXPECT_EQ(socket.DoRead(fds[0], in, 1024).bytes, 17u);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+TEST(ProxyProtocolTransportSocketTest, AFailedHeaderWriteClosesTheConnection) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  close(fds[1]);  // nobody will read: the send fails (EPIPE, no SIGPIPE)
+  auto inner = std::make_unique<RecordingSocket>();
+  RecordingSocket* recorder = inner.get();
+  ProxyProtocolTransportSocket socket(EncodeProxyProtocolV2Local(), std::move(inner));
+  socket.OnConnected(fds[0]);
+  EXPECT_EQ(recorder->connected, 0);
+  Buffer data;
+  data.Append("x");
+  const IoResult result = socket.DoWrite(fds[0], data);
+  EXPECT_EQ(result.action, IoResult::Action::kClose);
+  EXPECT_STREQ(result.error, "write error (PROXY protocol header)");
+  close(fds[0]);
 }
 
 }  // namespace

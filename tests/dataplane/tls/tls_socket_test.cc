@@ -269,6 +269,63 @@ TEST_F(TlsSocketTest, RotatedCertificateServesNewHandshakesWhileOldConnectionsLi
   EXPECT_EQ(Tls(*old_connection).PeerCertificateSubject(), "/CN=a.example");
 }
 
+std::shared_ptr<const ClientTlsContext> ClientWith(std::vector<std::string> subject_alt_names,
+                                                   bool verify_name = true) {
+  ClientTlsOptions options;
+  options.ca_pem = TestPki::Get().ca_pem;
+  options.subject_alt_names = std::move(subject_alt_names);
+  options.verify_name = verify_name;
+  auto context = ClientTlsContext::Create(options);
+  EXPECT_TRUE(context.ok()) << context.status();
+  return context.ok() ? *context : nullptr;
+}
+
+TEST_F(TlsSocketTest, ClientChecksItsSubjectAltNamesInsteadOfTheServerName) {
+  SetServerContext(ServerContext({Config(TestPki::Get().a, /*is_default=*/true)}));
+  // SNI "upstream.internal", certificate a.example: one of the listed names matches.
+  Recorder good_cb;
+  auto good = Connect(ClientWith({"x.example", "a.example"}), "upstream.internal", good_cb);
+  ASSERT_TRUE(RunUntil([&] { return Established(*good); }));
+  EXPECT_EQ(Tls(*Server()).ServerName(), "upstream.internal");
+  // A client connection reports kConnected once its handshake is done, not at TCP connect.
+  ASSERT_TRUE(RunUntil([&] { return good_cb.Has(ConnectionEvent::kConnected); }));
+
+  // None of them matches, even though nothing else is wrong.
+  Recorder bad_cb;
+  auto bad = Connect(ClientWith({"b.example"}), "a.example", bad_cb);
+  ASSERT_TRUE(RunUntil([&] { return bad_cb.Has(ConnectionEvent::kRemoteClose); }));
+  EXPECT_STREQ(bad->close_reason(),
+               "TLS handshake failed: peer certificate does not match the server name");
+  EXPECT_FALSE(bad_cb.Has(ConnectionEvent::kConnected));  // the TCP connect alone is not enough
+}
+
+TEST_F(TlsSocketTest, ClientWithoutANameCheckStillVerifiesTheChain) {
+  SetServerContext(ServerContext({Config(TestPki::Get().a, /*is_default=*/true)}));
+  Recorder any_name_cb;
+  auto any_name = Connect(ClientWith({}, /*verify_name=*/false), "", any_name_cb);
+  ASSERT_TRUE(RunUntil([&] { return Established(*any_name); }));
+
+  ClientTlsOptions options;
+  options.ca_pem = TestPki::Get().other_ca_pem;
+  options.verify_name = false;
+  auto untrusted_context = ClientTlsContext::Create(options);
+  ASSERT_TRUE(untrusted_context.ok()) << untrusted_context.status();
+  Recorder untrusted_cb;
+  auto untrusted = Connect(*untrusted_context, "", untrusted_cb);
+  ASSERT_TRUE(RunUntil([&] { return untrusted_cb.Has(ConnectionEvent::kRemoteClose); }));
+  EXPECT_STREQ(untrusted->close_reason(), "TLS handshake failed: peer certificate not trusted");
+}
+
+TEST(ClientTlsContextTest, AnIpAddressMustBeTheOnlySubjectAltName) {
+  ClientTlsOptions options;
+  options.ca_pem = TestPki::Get().ca_pem;
+  options.subject_alt_names = {"a.example", "10.0.0.1"};
+  auto context = ClientTlsContext::Create(options);
+  ASSERT_FALSE(context.ok());
+  EXPECT_EQ(context.status().message(),
+            "subject_alt_names: an IP address (10.0.0.1) must be the only name to verify");
+}
+
 TEST_F(TlsSocketTest, ClientWithoutANameToVerifyNeverSendsData) {
   SetServerContext(ServerContext({Config(TestPki::Get().a)}));
   Recorder client_cb;
