@@ -584,12 +584,6 @@ ServerSession::ServerSession(WorkerContext& worker, HcmConfigConstSharedPtr hcm,
       downstream_(std::move(connection)) {
   downstream_->SetCallbacks(this);
   timer_ = worker_.dispatcher().CreateTimer([this] { OnTimer(); });
-  if (hcm_ != nullptr) CreateParser();
-}
-
-void ServerSession::CreateParser() {
-  parser_.emplace(Http1Parser::Mode::kRequest, *this,
-                  Http1ParserOptions{hcm_->max_request_headers_bytes, hcm_->max_headers_count});
 }
 
 ServerSession::~ServerSession() {
@@ -670,7 +664,7 @@ void ServerSession::OnData(net::Buffer& data, bool end_stream) {
       Close(/*flush=*/false);
       return;
     }
-    CreateParser();
+    resolver_ = nullptr;  // used once; frees what it holds
     if (hcm_->request_headers_timeout != absl::InfiniteDuration()) {
       timer_->Enable(hcm_->request_headers_timeout);
     } else {
@@ -693,13 +687,23 @@ void ServerSession::ParseRequests(net::Buffer& data) {
   while (!data.empty() && phase_ != Phase::kClosed && !read_disabled_for_response_) {
     if (phase_ == Phase::kIdle) {
       phase_ = Phase::kHead;
+      if (parser_ == nullptr) {
+        // Made per request (kept across pipelined ones): an idle connection holds no parser.
+        parser_ = std::make_unique<Http1Parser>(
+            Http1Parser::Mode::kRequest, *this,
+            Http1ParserOptions{hcm_->max_request_headers_bytes, hcm_->max_headers_count});
+      }
       request_start_ = worker_.dispatcher().Now();
       if (hcm_->request_headers_timeout != absl::InfiniteDuration()) {
         timer_->Enable(hcm_->request_headers_timeout);
       }
     }
     const size_t before = data.size();
+    in_feed_ = true;
     const Http1Parser::FeedResult result = parser_->Feed(data.data(), data.size());
+    in_feed_ = false;
+    // The exchange ended inside Feed (a local reply): release the parser now.
+    if (phase_ == Phase::kIdle && result.status != Http1Parser::Status::kError) parser_.reset();
     bytes_received_ += result.consumed;
     data.Drain(result.consumed);
     switch (result.status) {
@@ -942,9 +946,14 @@ void ServerSession::OnResponseComplete(bool close) {
     Close(/*flush=*/true);
     return;
   }
-  // Ready for the next request, which may already be buffered.
+  // Ready for the next request, which may already be buffered (the parser stopped at the end
+  // of this one, so a new parser takes over exactly there).
   phase_ = Phase::kIdle;
-  parser_->Resume();
+  if (in_feed_) {
+    parser_->Resume();  // released once Feed returns
+  } else {
+    parser_.reset();
+  }
   ArmIdleTimer();
   if (read_disabled_for_response_) {
     read_disabled_for_response_ = false;

@@ -82,13 +82,13 @@ class ServerSession : public event::DeferredDeletable,
   void CountStatus(int status);
 
   static constexpr absl::Duration kHandshakeTimeout = absl::Seconds(10);
-  void CreateParser();
 
   WorkerContext& worker_;
   HcmConfigConstSharedPtr hcm_;  // set from the start, or after the TLS handshake
   HcmResolver resolver_;
   std::unique_ptr<net::Connection> downstream_;
-  std::optional<Http1Parser> parser_;
+  std::unique_ptr<Http1Parser> parser_;  // while a request is read or answered
+  bool in_feed_ = false;                 // inside parser_->Feed (its callbacks run)
   std::unique_ptr<event::Timer> timer_;  // request-header, idle or tunnel idle timeout
   std::unique_ptr<Upstream> upstream_;
   Phase phase_ = Phase::kIdle;
