@@ -211,18 +211,16 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
     ++attempts_;
     reused_ = false;
     // A cluster that sends PROXY protocol keeps each client's connections apart.
-    const upstream::UpstreamTransport& transport = *cluster_->transport();
-    if (transport.proxy_protocol_version() != 0) {
-      client_key_ =
-          transport.ProxyHeader(session_.downstream_->peer(), session_.downstream_->local());
-    }
-    connection_ = worker.conn_pool().Acquire(*host_, client_key_);
+    transport_ = cluster_->transport();
+    client_key_ = session_.ProxyHeaderFor(*transport_);
+    connection_ =
+        worker.conn_pool().Acquire(upstream::PoolKey{host_.get(), transport_.get(), client_key_});
     if (connection_ != nullptr) {
       reused_ = true;
       worker.stats().upstream_cx_reused.Inc();
     } else {
       auto created = net::Connection::CreateClient(worker.dispatcher(), host_->address(),
-                                                   transport.NewSocket(client_key_));
+                                                   transport_->NewSocket(std::string(client_key_)));
       if (!created.ok()) {
         worker.stats().upstream_cx_connect_fail.Inc();
         RecordOutcome(upstream::OutlierDetector::ResultKind::kConnectFailed);
@@ -536,7 +534,7 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
       if (read_disabled_) connection_->ReadDisable(false);
       read_disabled_ = false;
       connection_->SetCallbacks(nullptr);
-      session_.worker_.conn_pool().Release(host_, std::move(connection_), std::move(client_key_));
+      session_.worker_.conn_pool().Release(host_, transport_, client_key_, std::move(connection_));
     } else {
       DropConnection();
     }
@@ -550,7 +548,8 @@ class ServerSession::Upstream : public net::ConnectionCallbacks, public Http1Par
   const std::string cluster_name_;
   upstream::ClusterConstSharedPtr cluster_;
   upstream::HostSharedPtr host_;
-  std::string client_key_;  // the PROXY header this request's connection starts with
+  upstream::UpstreamTransportConstSharedPtr transport_;  // the connection's transport
+  absl::string_view client_key_;  // the PROXY header it starts with (the session's)
   std::shared_ptr<upstream::OutlierDetector> outlier_;  // of the cluster host_ came from
   std::unique_ptr<net::Connection> connection_;
   std::unique_ptr<event::Timer> connect_timer_;
@@ -589,6 +588,19 @@ ServerSession::ServerSession(WorkerContext& worker, HcmConfigConstSharedPtr hcm,
 ServerSession::~ServerSession() {
   upstream_.reset();
   if (downstream_ != nullptr) downstream_->SetCallbacks(nullptr);
+  // Upstream connections that speak for this client serve nobody else.
+  if (!proxy_header_.empty()) worker_.conn_pool().DrainClient(proxy_header_);
+}
+
+absl::string_view ServerSession::ProxyHeaderFor(const upstream::UpstreamTransport& transport) {
+  const int version = transport.proxy_protocol_version();
+  if (version == 0) return {};
+  if (version != proxy_header_version_) {
+    if (!proxy_header_.empty()) worker_.conn_pool().DrainClient(proxy_header_);
+    proxy_header_ = transport.ProxyHeader(downstream_->peer(), downstream_->local());
+    proxy_header_version_ = version;
+  }
+  return proxy_header_;
 }
 
 void ServerSession::Start() {

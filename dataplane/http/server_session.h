@@ -79,6 +79,9 @@ class ServerSession : public event::DeferredDeletable,
   void ArmIdleTimer();
   void OnTimer();
   void LogRequest(int status);
+  // The PROXY header for upstream connections of `transport` made for this client; empty when
+  // the transport sends none.
+  absl::string_view ProxyHeaderFor(const upstream::UpstreamTransport& transport);
   void CountStatus(int status);
 
   static constexpr absl::Duration kHandshakeTimeout = absl::Seconds(10);
@@ -110,6 +113,10 @@ class ServerSession : public event::DeferredDeletable,
   int last_status_ = 0;
   bool upgrade_requested_ = false;
   std::string scratch_;  // encoding buffer, reused
+  // The PROXY protocol header upstream connections made for this client start with (made on
+  // first use, for the version of the cluster that asked).
+  std::string proxy_header_;
+  int proxy_header_version_ = 0;
   std::string peer_ip_;  // the client's address as text, made on first use
 };
 

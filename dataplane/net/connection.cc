@@ -83,6 +83,7 @@ void Connection::ReadDisable(bool disable) {
 
 void Connection::Close(CloseType type) {
   if (state_ == State::kClosed || state_ == State::kClosing) return;
+  awaiting_ready_ = false;  // closing by choice: no kConnected any more
   if (type == CloseType::kNoFlush || write_buffer_.empty()) {
     CloseNow(ConnectionEvent::kLocalClose, /*graceful=*/type == CloseType::kFlushWrite);
     return;
@@ -173,6 +174,8 @@ void Connection::RaiseConnectedOnceReady() {
   if (!awaiting_ready_ || state_ == State::kClosed || !transport_->Ready()) return;
   awaiting_ready_ = false;
   if (callbacks_ != nullptr) callbacks_->OnEvent(ConnectionEvent::kConnected);
+  // Data queued during the handshake goes out now, whichever event completed it.
+  if (state_ != State::kClosed && !write_buffer_.empty()) ScheduleFlush();
 }
 
 void Connection::OnWriteReady() {

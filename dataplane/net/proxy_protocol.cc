@@ -351,6 +351,7 @@ IoResult ProxyProtocolTransportSocket::DoWrite(int fd, Buffer& in) {
 
 IoResult ProxyProtocolTransportSocket::DoRead(int fd, Buffer& out, size_t max_bytes) {
   if (error_ != nullptr) return SendHeader(fd);
+  if (!header_done_) return IoResult{};  // the inner transport has not started yet
   return inner_->DoRead(fd, out, max_bytes);
 }
 

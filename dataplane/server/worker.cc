@@ -72,8 +72,8 @@ void Worker::ApplyConfig(ProxyConfigConstSharedPtr config, std::map<std::string,
 
 void Worker::DoApplyConfig(ProxyConfigConstSharedPtr config,
                            std::map<std::string, int> listen_fds) {
-  // Clusters: a changed cluster gets a new balancer; pooled connections to hosts that left it
-  // are closed.
+  // Clusters: a changed cluster gets a new balancer; pooled connections to hosts that left it,
+  // or made with a transport it no longer uses, are closed.
   absl::flat_hash_map<std::string, http::WorkerCluster> clusters;
   for (const auto& [name, cluster] : config->clusters) {
     ClusterHealth health;
@@ -88,10 +88,12 @@ void Worker::DoApplyConfig(ProxyConfigConstSharedPtr config,
       continue;
     }
     if (it != clusters_.end()) {
+      // A new transport (TLS settings, PROXY protocol) makes every pooled connection stale.
+      const bool new_transport = it->second.cluster->transport() != cluster->transport();
       for (const auto& old_host : it->second.cluster->hosts()) {
         bool kept = false;
         for (const auto& host : cluster->hosts()) kept = kept || host == old_host;
-        if (!kept) pool_.DrainHost(*old_host);
+        if (!kept || new_transport) pool_.DrainHost(*old_host);
       }
     }
     clusters.emplace(name, http::WorkerCluster{cluster, upstream::LoadBalancer::Create(cluster),

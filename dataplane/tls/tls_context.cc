@@ -586,6 +586,9 @@ absl::StatusOr<std::shared_ptr<const ClientTlsContext>> ClientTlsContext::Create
     return absl::InvalidArgumentError("cannot parse ca_pem: " + DrainSslErrors());
   }
   ERR_clear_error();
+  // A trusted intermediate is an anchor of its own (Envoy's behaviour): the chain need not
+  // reach a self-signed root.
+  X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   return std::shared_ptr<const ClientTlsContext>(std::move(context));
 }

@@ -80,7 +80,10 @@ std::unique_ptr<TlsTransportSocket> TlsTransportSocket::CreateClient(
     const std::vector<std::string> own = {name};
     const std::vector<std::string>& names = sans.empty() ? own : sans;
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    // Configured names are subject alt names only (as Envoy matches them), never the CN.
+    X509_VERIFY_PARAM_set_hostflags(param,
+                                    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+                                        (sans.empty() ? 0 : X509_CHECK_FLAG_NEVER_CHECK_SUBJECT));
     for (const std::string& accepted : names) {
       if (accepted.empty()) {
         socket->failure_ = kNoNameToVerify;

@@ -7,11 +7,12 @@ namespace strata::upstream {
 // One idle connection: watches it so a close or stray bytes from the upstream remove it.
 class ConnPool::Idle : public net::ConnectionCallbacks {
  public:
-  Idle(ConnPool& pool, HostSharedPtr host, std::string client_key,
-       std::unique_ptr<net::Connection> connection)
+  Idle(ConnPool& pool, HostSharedPtr host, UpstreamTransportConstSharedPtr transport,
+       const std::string* client, std::unique_ptr<net::Connection> connection)
       : pool_(pool),
         host_(std::move(host)),
-        key_(host_.get(), std::move(client_key)),
+        transport_(std::move(transport)),
+        client_(client),
         connection_(std::move(connection)) {
     connection_->SetCallbacks(this);
     timer_ = pool_.dispatcher_.CreateTimer([this] { Expire(); });
@@ -35,8 +36,9 @@ class ConnPool::Idle : public net::ConnectionCallbacks {
     connection_->SetCallbacks(nullptr);
     return std::move(connection_);
   }
-  const Key& key() const { return key_; }
-  std::list<std::unique_ptr<Idle>>::iterator position;
+  const std::string& client() const { return *client_; }
+  Slot slot() const { return Slot(host_.get(), transport_.get()); }
+  IdleList::iterator position;
 
  private:
   void Expire() {
@@ -52,7 +54,8 @@ class ConnPool::Idle : public net::ConnectionCallbacks {
 
   ConnPool& pool_;
   HostSharedPtr host_;
-  const Key key_;
+  UpstreamTransportConstSharedPtr transport_;  // keeps the slot's identity unique
+  const std::string* client_;                  // the key of its entry in idle_
   std::unique_ptr<net::Connection> connection_;
   std::unique_ptr<event::Timer> timer_;
 };
@@ -62,33 +65,35 @@ ConnPool::ConnPool(event::Dispatcher& dispatcher, Options options)
 
 ConnPool::~ConnPool() = default;
 
-std::unique_ptr<net::Connection> ConnPool::Acquire(const Host& host, absl::string_view client_key) {
-  auto it = idle_.find(Key(&host, std::string(client_key)));
-  if (it == idle_.end()) return nullptr;
-  auto& list = it->second;
-  while (!list.empty()) {
+std::unique_ptr<net::Connection> ConnPool::Acquire(const PoolKey& key) {
+  auto client = idle_.find(key.client);
+  if (client == idle_.end()) return nullptr;
+  auto it = client->second.find(Slot(key.host, key.transport));
+  if (it == client->second.end()) return nullptr;
+  IdleList& list = it->second;
+  std::unique_ptr<net::Connection> found;
+  while (!list.empty() && found == nullptr) {
     std::unique_ptr<Idle> idle = std::move(list.back());
     list.pop_back();
     --idle_count_;
     std::unique_ptr<net::Connection> connection = idle->Take();
-    if (connection->state() == net::Connection::State::kOpen) {
-      if (list.empty()) idle_.erase(it);
-      return connection;
-    }
+    if (connection->state() == net::Connection::State::kOpen) found = std::move(connection);
   }
-  idle_.erase(it);
-  return nullptr;
+  if (list.empty()) client->second.erase(it);  // the client's entry itself stays
+  return found;
 }
 
-void ConnPool::Release(const HostSharedPtr& host, std::unique_ptr<net::Connection> connection,
-                       std::string client_key) {
+void ConnPool::Release(const HostSharedPtr& host, UpstreamTransportConstSharedPtr transport,
+                       absl::string_view client, std::unique_ptr<net::Connection> connection) {
   if (connection->state() != net::Connection::State::kOpen || !connection->write_buffer().empty()) {
     connection->SetCallbacks(nullptr);
     connection->Close(net::Connection::CloseType::kNoFlush);
     dispatcher_.DeferredDelete(std::move(connection));
     return;
   }
-  auto& list = idle_[Key(host.get(), client_key)];
+  auto entry = idle_.find(client);
+  if (entry == idle_.end()) entry = idle_.emplace(std::string(client), Slots()).first;
+  IdleList& list = entry->second[Slot(host.get(), transport.get())];
   if (list.size() >= options_.max_idle_per_host) {
     // Keep the freshest ones: drop the oldest.
     std::unique_ptr<Idle> oldest = std::move(list.front());
@@ -98,19 +103,23 @@ void ConnPool::Release(const HostSharedPtr& host, std::unique_ptr<net::Connectio
     old_connection->Close(net::Connection::CloseType::kNoFlush);
     dispatcher_.DeferredDelete(std::move(old_connection));
   }
-  list.push_back(std::make_unique<Idle>(*this, host, std::move(client_key), std::move(connection)));
+  list.push_back(std::make_unique<Idle>(*this, host, std::move(transport), &entry->first,
+                                        std::move(connection)));
   list.back()->position = std::prev(list.end());
   ++idle_count_;
 }
 
 void ConnPool::Remove(Idle* idle) {
-  auto it = idle_.find(idle->key());
-  if (it == idle_.end()) return;
+  auto client = idle_.find(idle->client());
+  if (client == idle_.end()) return;
+  auto it = client->second.find(idle->slot());
+  if (it == client->second.end()) return;
   // Destroy later: we may be inside the Idle's own callback.
   std::unique_ptr<Idle> owned = std::move(*idle->position);
   it->second.erase(idle->position);
   --idle_count_;
-  if (it->second.empty()) idle_.erase(it);
+  if (it->second.empty()) client->second.erase(it);
+  if (client->second.empty() && !client->first.empty()) idle_.erase(client);
   struct Holder : event::DeferredDeletable {
     std::unique_ptr<Idle> idle;
   };
@@ -119,20 +128,41 @@ void ConnPool::Remove(Idle* idle) {
   dispatcher_.DeferredDelete(std::move(holder));
 }
 
-void ConnPool::DrainHost(const Host& host) {
-  for (auto it = idle_.begin(); it != idle_.end();) {
-    if (it->first.first != &host) {
-      ++it;
-      continue;
-    }
-    for (auto& idle : it->second) {
-      auto connection = idle->Take();
-      connection->Close(net::Connection::CloseType::kNoFlush);
-      dispatcher_.DeferredDelete(std::move(connection));
-      --idle_count_;
-    }
-    idle_.erase(it++);
+void ConnPool::CloseAll(IdleList& list) {
+  for (auto& idle : list) {
+    auto connection = idle->Take();
+    connection->Close(net::Connection::CloseType::kNoFlush);
+    dispatcher_.DeferredDelete(std::move(connection));
+    --idle_count_;
   }
+  list.clear();
+}
+
+void ConnPool::DrainHost(const Host& host) {
+  for (auto client = idle_.begin(); client != idle_.end();) {
+    Slots& slots = client->second;
+    for (auto it = slots.begin(); it != slots.end();) {
+      if (it->first.first != &host) {
+        ++it;
+        continue;
+      }
+      CloseAll(it->second);
+      slots.erase(it++);
+    }
+    if (slots.empty() && !client->first.empty()) {
+      idle_.erase(client++);
+    } else {
+      ++client;
+    }
+  }
+}
+
+void ConnPool::DrainClient(absl::string_view client) {
+  if (client.empty()) return;  // shared connections belong to nobody
+  auto entry = idle_.find(client);
+  if (entry == idle_.end()) return;
+  for (auto& [slot, list] : entry->second) CloseAll(list);
+  idle_.erase(entry);
 }
 
 }  // namespace strata::upstream
