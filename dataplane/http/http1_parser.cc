@@ -127,10 +127,22 @@ const llhttp_settings_t& Http1Parser::Settings() {
 }
 
 Http1Parser::Http1Parser(Mode mode, Http1ParserCallbacks& callbacks, Http1ParserOptions options)
-    : mode_(mode), callbacks_(callbacks), options_(options) {
+    : mode_(mode), callbacks_(&callbacks), options_(options) {
   llhttp_init(&parser_, mode == Mode::kRequest ? HTTP_REQUEST : HTTP_RESPONSE, &Settings());
   parser_.data = this;
   StartScan(/*trailers=*/false);
+}
+
+void Http1Parser::Reset(Http1ParserCallbacks& callbacks, Http1ParserOptions options) {
+  callbacks_ = &callbacks;
+  options_ = options;
+  llhttp_init(&parser_, mode_ == Mode::kRequest ? HTTP_REQUEST : HTTP_RESPONSE, &Settings());
+  parser_.data = this;
+  error_ = Http1ParseError();
+  scan_error_ = Http1ParseError();
+  request_was_head_ = false;
+  request_was_connect_ = false;
+  ResetForNextMessage();  // keeps the capacity of the head and header storage
 }
 
 void Http1Parser::SetRequestMethod(absl::string_view method) {
@@ -618,7 +630,7 @@ int Http1Parser::OnHeadersComplete(llhttp_t* p) {
 }
 
 int Http1Parser::OnBody(llhttp_t* p, const char* at, size_t len) {
-  static_cast<Http1Parser*>(p->data)->callbacks_.OnBodyData(absl::string_view(at, len));
+  static_cast<Http1Parser*>(p->data)->callbacks_->OnBodyData(absl::string_view(at, len));
   return 0;
 }
 
@@ -634,13 +646,13 @@ int Http1Parser::OnChunkHeader(llhttp_t* p) {
 int Http1Parser::OnMessageComplete(llhttp_t* p) {
   auto* self = static_cast<Http1Parser*>(p->data);
   if (self->phase_ == Phase::kTrailers && !self->trailers_.empty()) {
-    self->callbacks_.OnTrailers(self->trailers_);
+    self->callbacks_->OnTrailers(self->trailers_);
   }
   if (self->informational_) {
     self->pause_reason_ = PauseReason::kInformational;
     return HPE_PAUSED;
   }
-  self->callbacks_.OnMessageComplete();
+  self->callbacks_->OnMessageComplete();
   // After an upgrade llhttp stops by itself with HPE_PAUSED_UPGRADE.
   if (self->is_upgrade_) return 0;
   self->pause_reason_ = PauseReason::kMessageComplete;
@@ -714,7 +726,7 @@ int Http1Parser::RequestHeadComplete() {
         expect.has_value() && absl::EqualsIgnoreCase(*expect, "100-continue");
   }
   is_upgrade_ = head.is_upgrade;
-  callbacks_.OnRequestHead(head);
+  callbacks_->OnRequestHead(head);
   return 0;
 }
 
@@ -748,7 +760,7 @@ int Http1Parser::ResponseHeadComplete() {
   }
   head.is_upgrade = is_upgrade_;
   head.keep_alive = KeepAlive(head.minor_version, flags, head.framing);
-  callbacks_.OnResponseHead(head);
+  callbacks_->OnResponseHead(head);
   return ret;
 }
 

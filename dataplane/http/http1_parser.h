@@ -115,6 +115,9 @@ class Http1Parser {
   };
 
   Http1Parser(Mode mode, Http1ParserCallbacks& callbacks, Http1ParserOptions options = {});
+  // Makes the parser as good as new for another connection (same mode), keeping the memory its
+  // head and header storage grew to.
+  void Reset(Http1ParserCallbacks& callbacks, Http1ParserOptions options);
   Http1Parser(const Http1Parser&) = delete;
   Http1Parser& operator=(const Http1Parser&) = delete;
 
@@ -136,6 +139,11 @@ class Http1Parser {
 
   Mode mode() const { return mode_; }
   const Http1ParseError& error() const { return error_; }
+  // Bytes of header storage the parser keeps between messages (its arenas' capacity).
+  size_t RetainedBytes() const {
+    return request_.headers.ArenaCapacity() + response_.headers.ArenaCapacity() +
+           trailers_.ArenaCapacity() + request_.target.capacity();
+  }
 
  private:
   enum class Phase : uint8_t {
@@ -210,8 +218,8 @@ class Http1Parser {
   }
 
   const Mode mode_;
-  Http1ParserCallbacks& callbacks_;
-  const Http1ParserOptions options_;
+  Http1ParserCallbacks* callbacks_;
+  Http1ParserOptions options_;
   llhttp_t parser_;
 
   Phase phase_ = Phase::kHead;

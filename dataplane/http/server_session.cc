@@ -700,10 +700,9 @@ void ServerSession::ParseRequests(net::Buffer& data) {
     if (phase_ == Phase::kIdle) {
       phase_ = Phase::kHead;
       if (parser_ == nullptr) {
-        // Made per request (kept across pipelined ones): an idle connection holds no parser.
-        parser_ = std::make_unique<Http1Parser>(
-            Http1Parser::Mode::kRequest, *this,
-            Http1ParserOptions{hcm_->max_request_headers_bytes, hcm_->max_headers_count});
+        // Taken from the worker per exchange: an idle connection holds no parser.
+        parser_ = worker_.parser_pool().Take(
+            *this, Http1ParserOptions{hcm_->max_request_headers_bytes, hcm_->max_headers_count});
       }
       request_start_ = worker_.dispatcher().Now();
       if (hcm_->request_headers_timeout != absl::InfiniteDuration()) {
@@ -715,7 +714,9 @@ void ServerSession::ParseRequests(net::Buffer& data) {
     const Http1Parser::FeedResult result = parser_->Feed(data.data(), data.size());
     in_feed_ = false;
     // The exchange ended inside Feed (a local reply): release the parser now.
-    if (phase_ == Phase::kIdle && result.status != Http1Parser::Status::kError) parser_.reset();
+    if (phase_ == Phase::kIdle && result.status != Http1Parser::Status::kError) {
+      worker_.parser_pool().Give(std::move(parser_));
+    }
     bytes_received_ += result.consumed;
     data.Drain(result.consumed);
     switch (result.status) {
@@ -962,9 +963,9 @@ void ServerSession::OnResponseComplete(bool close) {
   // of this one, so a new parser takes over exactly there).
   phase_ = Phase::kIdle;
   if (in_feed_) {
-    parser_->Resume();  // released once Feed returns
+    parser_->Resume();  // given back once Feed returns
   } else {
-    parser_.reset();
+    worker_.parser_pool().Give(std::move(parser_));
   }
   ArmIdleTimer();
   if (read_disabled_for_response_) {

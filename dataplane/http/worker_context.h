@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "dataplane/event/dispatcher.h"
+#include "dataplane/http/http1_parser.h"
 #include "dataplane/router/route_table.h"
 #include "dataplane/upstream/cluster.h"
 #include "dataplane/upstream/conn_pool.h"
@@ -77,6 +79,36 @@ class RequestConfig {
 };
 using RequestConfigSharedPtr = std::shared_ptr<const RequestConfig>;
 
+// Request parsers a worker keeps for reuse: a session takes one when a request starts and
+// gives it back when the exchange ends, so an idle connection holds none and a busy worker
+// allocates none. A parser whose storage grew past kMaxKeptBytes (a huge head) is freed
+// instead. Worker thread only.
+class RequestParserPool {
+ public:
+  static constexpr size_t kMaxKept = 64;
+  static constexpr size_t kMaxKeptBytes = 8 * 1024;
+
+  std::unique_ptr<Http1Parser> Take(Http1ParserCallbacks& callbacks, Http1ParserOptions options) {
+    if (free_.empty()) {
+      return std::make_unique<Http1Parser>(Http1Parser::Mode::kRequest, callbacks, options);
+    }
+    std::unique_ptr<Http1Parser> parser = std::move(free_.back());
+    free_.pop_back();
+    parser->Reset(callbacks, options);
+    return parser;
+  }
+  void Give(std::unique_ptr<Http1Parser> parser) {
+    if (parser == nullptr || free_.size() >= kMaxKept || parser->RetainedBytes() > kMaxKeptBytes) {
+      return;
+    }
+    free_.push_back(std::move(parser));
+  }
+  size_t kept() const { return free_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<Http1Parser>> free_;
+};
+
 // What a downstream session needs from its worker. All methods run on the worker's thread.
 class WorkerContext {
  public:
@@ -85,6 +117,7 @@ class WorkerContext {
   virtual upstream::FastRandom& random() = 0;
   virtual HttpStats& stats() = 0;
   virtual upstream::ConnPool& conn_pool() = 0;
+  virtual RequestParserPool& parser_pool() = 0;
   // The current config snapshot of this worker.
   virtual RequestConfigSharedPtr config() = 0;
   // This worker's view of a cluster in the current config, or null when there is none.

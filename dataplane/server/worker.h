@@ -56,6 +56,7 @@ class Worker final : public http::WorkerContext {
   upstream::FastRandom& random() override { return random_; }
   http::HttpStats& stats() override { return stats_; }
   upstream::ConnPool& conn_pool() override { return pool_; }
+  http::RequestParserPool& parser_pool() override { return parser_pool_; }
   http::RequestConfigSharedPtr config() override { return request_config_; }
   http::WorkerCluster* FindCluster(absl::string_view name) override;
   void AccessLog(absl::string_view path, std::string line) override;
@@ -85,6 +86,7 @@ class Worker final : public http::WorkerContext {
   upstream::FastRandom random_;
   http::HttpStats stats_;
   upstream::ConnPool pool_;
+  http::RequestParserPool parser_pool_;
   ProxyConfigConstSharedPtr config_;
   http::RequestConfigSharedPtr request_config_;
   absl::flat_hash_map<std::string, http::WorkerCluster> clusters_;
