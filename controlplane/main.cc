@@ -2,6 +2,7 @@
 #include <pthread.h>
 
 #include <csignal>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -43,7 +44,9 @@ ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(10), "See --keepalive
 ABSL_FLAG(absl::Duration, max_connection_age, absl::InfiniteDuration(),
           "Close client connections after this age so clients rebalance across replicas "
           "(e.g. 30m). Default: never.");
-ABSL_FLAG(int, max_receive_message_mib, 64, "Largest request message accepted, in MiB.");
+ABSL_FLAG(int, max_receive_message_mib, 64,
+          "Largest request message accepted, in MiB (32 to 2047; Delta clients reconnect with "
+          "the versions of every resource they hold).");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -51,6 +54,17 @@ int main(int argc, char** argv) {
       "  strata-controlplane --manifests=DIR [--xds_address=0.0.0.0:18000] "
       "[--admin_address=127.0.0.1:9901]");
   absl::ParseCommandLine(argc, argv);
+  strata::xds::XdsServer::TransportOptions transport;
+  transport.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
+  transport.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
+  transport.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  transport.max_receive_message_bytes = int64_t{absl::GetFlag(FLAGS_max_receive_message_mib)} << 20;
+  if (absl::Status s = strata::xds::XdsServer::ValidateTransportOptions(transport); !s.ok()) {
+    STRATA_LOG(ERROR) << "transport flags (--keepalive_*, --max_connection_age, "
+                         "--max_receive_message_mib): "
+                      << s.message();
+    return 1;
+  }
   // SIGINT/SIGTERM are taken by sigwait below; block them before any thread starts.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -98,11 +112,6 @@ int main(int argc, char** argv) {
   int xds_port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_xds_address), grpc::InsecureServerCredentials(),
                            &xds_port);
-  strata::xds::XdsServer::TransportOptions transport;
-  transport.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
-  transport.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
-  transport.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
-  transport.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_mib) << 20;
   strata::xds::XdsServer::ApplyTransportOptions(transport, builder);
   xds_server.RegisterServices(builder);
   builder.RegisterService(&api);

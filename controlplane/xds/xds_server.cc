@@ -1,9 +1,13 @@
 #include "controlplane/xds/xds_server.h"
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
 #include "controlplane/xds/stream.h"
 #include "envoy/service/cluster/v3/cds.grpc.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
@@ -178,6 +182,40 @@ XdsServer::~XdsServer() = default;
 
 void XdsServer::RegisterServices(grpc::ServerBuilder& builder) { services_->Register(builder); }
 
+absl::Status XdsServer::ValidateTransportOptions(const TransportOptions& options) {
+  // gRPC takes durations as int milliseconds and sizes as int bytes.
+  const absl::Duration max_duration = absl::Milliseconds(std::numeric_limits<int>::max());
+  auto check_duration = [&](absl::string_view field, absl::Duration d) {
+    if (d <= absl::ZeroDuration() || d > max_duration) {
+      return absl::InvalidArgumentError(absl::StrCat(field, " must be positive and at most ",
+                                                     absl::FormatDuration(max_duration), ", got ",
+                                                     absl::FormatDuration(d)));
+    }
+    return absl::OkStatus();
+  };
+  STRATA_RETURN_IF_ERROR(check_duration("keepalive_time", options.keepalive_time));
+  STRATA_RETURN_IF_ERROR(check_duration("keepalive_timeout", options.keepalive_timeout));
+  if (options.max_connection_age != absl::InfiniteDuration()) {
+    STRATA_RETURN_IF_ERROR(check_duration("max_connection_age", options.max_connection_age));
+    STRATA_RETURN_IF_ERROR(
+        check_duration("max_connection_age_grace", options.max_connection_age_grace));
+  }
+  constexpr int64_t kMinReceive = int64_t{32} << 20;
+  const int64_t max_receive = std::numeric_limits<int>::max();
+  if (options.max_receive_message_bytes < kMinReceive) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_receive_message_bytes must be at least 32 MiB (Delta clients reconnect with the "
+        "versions of every resource they hold), got ",
+        options.max_receive_message_bytes));
+  }
+  if (options.max_receive_message_bytes > max_receive) {
+    return absl::InvalidArgumentError(absl::StrCat("max_receive_message_bytes must be at most ",
+                                                   max_receive, ", got ",
+                                                   options.max_receive_message_bytes));
+  }
+  return absl::OkStatus();
+}
+
 void XdsServer::ApplyTransportOptions(const TransportOptions& options,
                                       grpc::ServerBuilder& builder) {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
@@ -190,7 +228,7 @@ void XdsServer::ApplyTransportOptions(const TransportOptions& options,
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 1 << 20);
-  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_receive_message_bytes));
   if (options.max_connection_age != absl::InfiniteDuration()) {
     builder.AddChannelArgument(
         GRPC_ARG_MAX_CONNECTION_AGE_MS,

@@ -2,9 +2,11 @@
 #define STRATA_CONTROLPLANE_XDS_XDS_SERVER_H_
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "controlplane/xds/callbacks.h"
@@ -27,10 +29,14 @@ class XdsServer {
   struct TransportOptions {
     absl::Duration keepalive_time = absl::Seconds(30);  // server pings an idle connection
     absl::Duration keepalive_timeout = absl::Seconds(10);
-    int max_receive_message_bytes = 64 << 20;  // Delta reconnects can exceed 4 MiB
+    int64_t max_receive_message_bytes = 64 << 20;  // Delta reconnects can exceed 4 MiB
     absl::Duration max_connection_age = absl::InfiniteDuration();
     absl::Duration max_connection_age_grace = absl::Minutes(1);
   };
+  // Checks that `options` can be applied: positive keepalive settings, a receive limit of at
+  // least 32 MiB (Delta reconnects carry every known version) and durations gRPC can hold.
+  // The message names the offending field.
+  static absl::Status ValidateTransportOptions(const TransportOptions& options);
   // Channel arguments for keepalive (half-open connections are detected and closed), message
   // size and connection age.
   static void ApplyTransportOptions(const TransportOptions& options, grpc::ServerBuilder& builder);

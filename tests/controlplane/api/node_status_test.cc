@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
@@ -216,6 +217,40 @@ TEST_F(NodeStatusOverXdsTest, MetricsAfterAnAckAndANack) {
   EXPECT_THAT(after, HasSubstr(Line("strata_xds_connected_nodes", "", "0")));
   EXPECT_THAT(after, Not(HasSubstr("strata_xds_connected_streams{")));
   EXPECT_THAT(after, HasSubstr(Line("strata_xds_nacks_total", eds_labels, "1")));
+}
+
+// The value of an unlabelled sample in the rendered metrics, or -1.
+double Sample(const std::string& text, absl::string_view name) {
+  const std::string prefix = absl::StrCat("\n", name, " ");
+  size_t at = text.find(prefix);
+  if (at == std::string::npos) return -1;
+  at += prefix.size();
+  double value = -1;
+  if (!absl::SimpleAtod(text.substr(at, text.find('\n', at) - at), &value)) return -1;
+  return value;
+}
+
+TEST_F(NodeStatusOverXdsTest, SerializationsMetricCountsResourceVersionsNotStreams) {
+  const double before = Sample(metrics_.Render(), "strata_xds_serializations");
+  ASSERT_GE(before, 0);
+  // Each resource version is serialized once, when it is built...
+  auto snapshot = MakeSnapshot({MakeCluster("c1", 9), MakeCluster("c2"),
+                                MakeEndpoints("c1", {"10.0.0.1"}), MakeEndpoints("c2", {})});
+  EXPECT_EQ(Sample(metrics_.Render(), "strata_xds_serializations"), before + 4);
+  xds_.cache().SetSnapshot("g1", snapshot);
+
+  // ...and not again for any of the streams it is sent to.
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(Ads());
+    clients.back()->Send(Req(xds::kClusterTypeUrl, {}, absl::StrCat("n", i)));
+  }
+  for (auto& c : clients) {
+    auto r = c->Next();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->resources_size(), 2);
+  }
+  EXPECT_EQ(Sample(metrics_.Render(), "strata_xds_serializations"), before + 4);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Protocol rules of XDS_PROTOCOL.md §1.5 for Delta (incremental) streams, checked over a real
 // in-process gRPC channel with a scripted client.
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -8,7 +9,12 @@
 #include "controlplane/xds/callbacks.h"
 #include "controlplane/xds/snapshot_cache.h"
 #include "controlplane/xds/xds_server.h"
+#include "envoy/service/cluster/v3/cds.grpc.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "envoy/service/endpoint/v3/eds.grpc.pb.h"
+#include "envoy/service/listener/v3/lds.grpc.pb.h"
+#include "envoy/service/route/v3/rds.grpc.pb.h"
+#include "envoy/service/secret/v3/sds.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/controlplane/xds/xds_test_util.h"
@@ -85,7 +91,7 @@ class DeltaProtocolTest : public ::testing::Test {
             MakeSecret("tls", "key")};
   }
 
-  NullXdsCallbacks callbacks_;
+  testing::RecordingCallbacks callbacks_;
   testing::TestXdsServer xds_{callbacks_};
   SnapshotCache& cache_ = xds_.cache();
 };
@@ -298,6 +304,211 @@ TEST_F(DeltaProtocolTest, AdsOrderAndRemovalsLast) {
   ASSERT_TRUE(p4.has_value());
   EXPECT_EQ(p4->type_url(), kClusterTypeUrl);
   EXPECT_THAT(Removed(*p4), ElementsAre("c1"));
+}
+
+TEST_F(DeltaProtocolTest, AStaleNonceNeitherAcksNorNacks) {
+  cache_.SetSnapshot("g1", MakeSnapshot(Base()));
+  auto c = Ads();
+  c->Send(First(kClusterTypeUrl, {"c1"}));
+  auto r1 = c->Next();
+  ASSERT_TRUE(r1.has_value());
+  c->Send(Ack(*r1));
+  auto base = Base();
+  base[0] = MakeCluster("c1", 30);
+  cache_.SetSnapshot("g1", MakeSnapshot(base));
+  auto r2 = c->Next();
+  ASSERT_TRUE(r2.has_value());
+  ASSERT_EQ(callbacks_.acks(ResourceType::kCluster), 1);
+
+  // A complaint about the older response is not a NACK of the newer one, and does not
+  // release the next push either.
+  DeltaDiscoveryRequest stale = Ack(*r1);
+  stale.mutable_error_detail()->set_message("about r1");
+  c->Send(stale);
+  base[0] = MakeCluster("c1", 31);
+  cache_.SetSnapshot("g1", MakeSnapshot(base));
+  ExpectBarrierNext(*c);
+  EXPECT_THAT(callbacks_.nacks(), IsEmpty());
+  EXPECT_EQ(callbacks_.acks(ResourceType::kCluster), 1);
+
+  // The current nonce is honoured: r2 is ACKed and the held-back version follows.
+  c->Send(Ack(*r2));
+  auto r3 = c->Next();
+  ASSERT_TRUE(r3.has_value());
+  EXPECT_EQ(r3->type_url(), kClusterTypeUrl);
+  ASSERT_THAT(Names(*r3), ElementsAre("c1"));
+  EXPECT_NE(r3->resources(0).version(), r2->resources(0).version());
+  EXPECT_EQ(callbacks_.acks(ResourceType::kCluster), 2);
+}
+
+TEST_F(DeltaProtocolTest, AckAndNackAreToldApartByErrorDetail) {
+  cache_.SetSnapshot("g1", MakeSnapshot(Base()));
+  auto c = Ads();
+  c->Send(First(kEndpointTypeUrl, {"c1"}));
+  auto r1 = c->Next();
+  ASSERT_TRUE(r1.has_value());
+  // An ACK that subscribes another name in the same request, at an unchanged version.
+  c->Send(Req(kEndpointTypeUrl, {"c2"}, {}, r1->nonce()));
+  auto r2 = c->Next();
+  ASSERT_TRUE(r2.has_value());
+  EXPECT_THAT(Names(*r2), ElementsAre("c2"));
+  EXPECT_THAT(callbacks_.nacks(), IsEmpty());
+  EXPECT_EQ(callbacks_.acks(ResourceType::kEndpoint), 1);
+
+  DeltaDiscoveryRequest nack = Ack(*r2);
+  nack.mutable_error_detail()->set_code(3);
+  nack.mutable_error_detail()->set_message("endpoint c2: bad address");
+  c->Send(nack);
+  ExpectBarrierNext(*c);
+  EXPECT_THAT(callbacks_.nacks(), ElementsAre("endpoint c2: bad address"));
+  EXPECT_EQ(callbacks_.acks(ResourceType::kEndpoint), 1);
+}
+
+TEST_F(DeltaProtocolTest, NoDuplicateNamesInAResponse) {
+  cache_.SetSnapshot("g1", MakeSnapshot(Base()));
+  auto c = Ads();
+  c->Send(First(kClusterTypeUrl, {"c1", "c1", "*", "c2", "c9", "c9"}));
+  auto r = c->Next();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_THAT(Names(*r), ElementsAre("c1", "c2"));
+  // Over ADS the missing name is reported after the ACK, once.
+  c->Send(Ack(*r));
+  auto r2 = c->Next();
+  ASSERT_TRUE(r2.has_value());
+  EXPECT_THAT(Names(*r2), IsEmpty());
+  EXPECT_THAT(Removed(*r2), ElementsAre("c9"));
+}
+
+TEST_F(DeltaProtocolTest, EveryAnnouncedClusterGetsAnEndpointAnswer) {
+  // c1 has no ClusterLoadAssignment in the input.
+  cache_.SetSnapshot("g1", MakeSnapshot({MakeCluster("c1"), MakeSecret("barrier", "b")}));
+  auto c = Ads();
+  c->Send(First(kEndpointTypeUrl, {"c1"}));
+  auto r = c->Next();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_THAT(Removed(*r), IsEmpty());
+  ASSERT_THAT(Names(*r), ElementsAre("c1"));
+  envoy::config::endpoint::v3::ClusterLoadAssignment cla;
+  ASSERT_TRUE(r->resources(0).resource().UnpackTo(&cla));
+  EXPECT_EQ(cla.cluster_name(), "c1");
+  EXPECT_EQ(cla.endpoints_size(), 0);
+}
+
+TEST_F(DeltaProtocolTest, UnsubscribingTheWildcardKeepsOnlyNamedResources) {
+  cache_.SetSnapshot("g1", MakeSnapshot(Base()));
+  auto c = Ads();
+  c->Send(First(kClusterTypeUrl, {"*", "c1"}));
+  auto r = c->Next();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_THAT(Names(*r), ElementsAre("c1", "c2"));
+  c->Send(Ack(*r));
+  c->Send(Req(kClusterTypeUrl, {}, {"*"}));
+  ExpectBarrierNext(*c);
+
+  // c2 was only covered by the wildcard: its changes and new clusters are not pushed any
+  // more; the named c1 still is.
+  auto base = Base();
+  base[1] = MakeCluster("c2", 40);
+  base.push_back(MakeCluster("c3"));
+  cache_.SetSnapshot("g1", MakeSnapshot(base));
+  ExpectBarrierNext(*c);
+  base[0] = MakeCluster("c1", 41);
+  cache_.SetSnapshot("g1", MakeSnapshot(base));
+  auto r2 = c->Next();
+  ASSERT_TRUE(r2.has_value());
+  EXPECT_EQ(r2->type_url(), kClusterTypeUrl);
+  EXPECT_THAT(Names(*r2), ElementsAre("c1"));
+  EXPECT_THAT(Removed(*r2), IsEmpty());
+}
+
+TEST_F(DeltaProtocolTest, OneUpdateOfEveryTypeIsPushedCdsEdsLdsRds) {
+  cache_.SetSnapshot("g1", MakeSnapshot(Base()));
+  auto c = Ads();
+  // Subscribed in push order, each answered and ACKed before the next.
+  c->Send(First(kClusterTypeUrl, {"*"}));
+  for (absl::string_view type_url :
+       {kEndpointTypeUrl, kListenerTypeUrl, kRouteTypeUrl, absl::string_view()}) {
+    auto r = c->Next();
+    ASSERT_TRUE(r.has_value());
+    c->Send(Ack(*r));
+    if (type_url == kEndpointTypeUrl) c->Send(Req(type_url, {"c1", "c2"}));
+    if (type_url == kListenerTypeUrl) c->Send(Req(type_url, {"*"}));
+    if (type_url == kRouteTypeUrl) c->Send(Req(type_url, {"r1"}));
+  }
+  ExpectBarrierNext(*c);
+
+  auto base = Base();
+  base[0] = MakeCluster("c1", 21);
+  base[2] = MakeEndpoints("c1", {"10.0.0.11"});
+  base[4] = MakeListener("l1", "r1-v2");
+  base[5] = MakeRoute("r1", "c2");
+  cache_.SetSnapshot("g1", MakeSnapshot(base));
+  std::vector<std::string> order;
+  for (int i = 0; i < 4; ++i) {
+    auto r = c->Next();
+    ASSERT_TRUE(r.has_value());
+    order.push_back(r->type_url());
+    EXPECT_THAT(Names(*r), ElementsAre(i == 2 ? "l1" : (i == 3 ? "r1" : "c1")));
+  }
+  EXPECT_THAT(order,
+              ElementsAre(kClusterTypeUrl, kEndpointTypeUrl, kListenerTypeUrl, kRouteTypeUrl));
+}
+
+TEST_F(DeltaProtocolTest, PerTypeServicesDefaultTheTypeUrlAndRejectOthers) {
+  auto base = Base();
+  base.push_back(MakeListener("l2", "r2"));
+  cache_.SetSnapshot("g1", MakeSnapshot(base));
+  struct Case {
+    std::function<
+        std::unique_ptr<grpc::ClientReaderWriter<DeltaDiscoveryRequest, DeltaDiscoveryResponse>>(
+            grpc::ClientContext*)>
+        open;
+    absl::string_view type_url;
+    std::vector<std::string> subscribe;
+    std::vector<std::string> expected;
+  };
+  auto lds = envoy::service::listener::v3::ListenerDiscoveryService::NewStub(xds_.channel());
+  auto rds = envoy::service::route::v3::RouteDiscoveryService::NewStub(xds_.channel());
+  auto cds = envoy::service::cluster::v3::ClusterDiscoveryService::NewStub(xds_.channel());
+  auto eds = envoy::service::endpoint::v3::EndpointDiscoveryService::NewStub(xds_.channel());
+  auto sds = envoy::service::secret::v3::SecretDiscoveryService::NewStub(xds_.channel());
+  std::vector<Case> cases = {
+      {[&](grpc::ClientContext* ctx) { return lds->DeltaListeners(ctx); },
+       kListenerTypeUrl,
+       {},
+       {"l1", "l2"}},
+      {[&](grpc::ClientContext* ctx) { return rds->DeltaRoutes(ctx); },
+       kRouteTypeUrl,
+       {"r1"},
+       {"r1"}},
+      {[&](grpc::ClientContext* ctx) { return cds->DeltaClusters(ctx); },
+       kClusterTypeUrl,
+       {},
+       {"c1", "c2"}},
+      {[&](grpc::ClientContext* ctx) { return eds->DeltaEndpoints(ctx); },
+       kEndpointTypeUrl,
+       {"c2"},
+       {"c2"}},
+      {[&](grpc::ClientContext* ctx) { return sds->DeltaSecrets(ctx); },
+       kSecretTypeUrl,
+       {"tls"},
+       {"tls"}},
+  };
+  for (const Case& tc : cases) {
+    SCOPED_TRACE(tc.type_url);
+    Client c(tc.open);
+    c.Send(First("", tc.subscribe));
+    auto r = c.Next();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->type_url(), tc.type_url);
+    EXPECT_THAT(Names(*r), ::testing::ElementsAreArray(tc.expected));
+
+    // A stream of one type does not take requests for another.
+    Client wrong(tc.open);
+    wrong.Send(First(tc.type_url == kClusterTypeUrl ? kListenerTypeUrl : kClusterTypeUrl, {}));
+    grpc::Status status = wrong.Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 // Protocol rules of XDS_PROTOCOL.md §1 for State-of-the-World streams, checked over a real
 // in-process gRPC channel with a scripted client.
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "controlplane/xds/callbacks.h"
@@ -10,6 +12,10 @@
 #include "controlplane/xds/xds_server.h"
 #include "envoy/service/cluster/v3/cds.grpc.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "envoy/service/endpoint/v3/eds.grpc.pb.h"
+#include "envoy/service/listener/v3/lds.grpc.pb.h"
+#include "envoy/service/route/v3/rds.grpc.pb.h"
+#include "envoy/service/secret/v3/sds.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/controlplane/xds/xds_test_util.h"
@@ -443,6 +449,129 @@ TEST_F(SotwProtocolTest, PerTypeServiceDefaultsTheTypeUrl) {
   Client wrong([&](grpc::ClientContext* ctx) { return stub->StreamClusters(ctx); });
   wrong.Send(First(kListenerTypeUrl, {}));
   EXPECT_EQ(wrong.Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(SotwProtocolTest, FullStateForListenersPartialForRoutesAndSecrets) {
+  auto base = Base();
+  base.push_back(MakeSecret("tls", "key-1"));
+  cache_.SetSnapshot("g1", MakeSnapshot(base));
+  auto c = Ads();
+  c->Send(First(kListenerTypeUrl, {}));
+  auto lds = c->Next();
+  ASSERT_TRUE(lds.has_value());
+  c->Send(Ack(*lds, {}));
+  c->Send(Req(kRouteTypeUrl, {"r1", "r2"}));
+  auto rds = c->Next();
+  ASSERT_TRUE(rds.has_value());
+  c->Send(Ack(*rds, {"r1", "r2"}));
+  c->Send(Req(kSecretTypeUrl, {"barrier", "tls"}));
+  auto sds = c->Next();
+  ASSERT_TRUE(sds.has_value());
+  EXPECT_THAT(SotwNames(*sds), ElementsAre("barrier", "tls"));
+  c->Send(Ack(*sds, {"barrier", "tls"}));
+
+  // One listener, one route and one secret change.
+  base[5] = MakeListener("l2", "r2-v2");
+  base[7] = MakeRoute("r2", "c1");
+  base[9] = MakeSecret("tls", "key-2");
+  cache_.SetSnapshot("g1", MakeSnapshot(base));
+  // One response per type; the secret's may come last if its ACK arrived after the update.
+  std::map<std::string, std::vector<std::string>> pushed;
+  for (int i = 0; i < 3; ++i) {
+    auto r = c->Next();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_FALSE(pushed.contains(r->type_url())) << r->type_url();
+    pushed[r->type_url()] = SotwNames(*r);
+  }
+  EXPECT_THAT(pushed[std::string(kListenerTypeUrl)], ElementsAre("l1", "l2"));  // full state
+  EXPECT_THAT(pushed[std::string(kRouteTypeUrl)], ElementsAre("r2"));           // partial
+  EXPECT_THAT(pushed[std::string(kSecretTypeUrl)], ElementsAre("tls"));         // partial
+}
+
+TEST_F(SotwProtocolTest, OneUpdateOfEveryTypeIsPushedCdsEdsLdsRds) {
+  cache_.SetSnapshot("g1", MakeSnapshot(Base()));
+  auto c = Ads();
+  const std::vector<std::pair<absl::string_view, std::vector<std::string>>> subscriptions = {
+      {kClusterTypeUrl, {}},
+      {kEndpointTypeUrl, {"c1", "c2"}},
+      {kListenerTypeUrl, {}},
+      {kRouteTypeUrl, {"r1", "r2"}}};
+  for (const auto& [type_url, names] : subscriptions) {
+    DiscoveryRequest request = Req(type_url, names);
+    if (type_url == kClusterTypeUrl) request = First(type_url, names);
+    c->Send(request);
+    auto r = c->Next();
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->type_url(), type_url);
+    c->Send(Ack(*r, names));
+  }
+  ExpectBarrierNext(*c);
+
+  // A route moves to another cluster whose settings and endpoints change, behind a listener
+  // that changes too.
+  auto base = Base();
+  base[1] = MakeCluster("c2", 21);
+  base[3] = MakeEndpoints("c2", {"10.0.0.22"});
+  base[4] = MakeListener("l1", "r2");
+  base[6] = MakeRoute("r1", "c2");
+  cache_.SetSnapshot("g1", MakeSnapshot(base));
+  std::vector<std::string> order;
+  for (int i = 0; i < 4; ++i) {
+    auto r = c->Next();
+    ASSERT_TRUE(r.has_value());
+    order.push_back(r->type_url());
+  }
+  EXPECT_THAT(order,
+              ElementsAre(kClusterTypeUrl, kEndpointTypeUrl, kListenerTypeUrl, kRouteTypeUrl));
+}
+
+TEST_F(SotwProtocolTest, EveryPerTypeServiceDefaultsItsTypeUrlAndRejectsOthers) {
+  auto base = Base();
+  base.push_back(MakeSecret("tls", "key"));
+  cache_.SetSnapshot("g1", MakeSnapshot(base));
+  using Opener = std::function<std::unique_ptr<Client::Stream>(grpc::ClientContext*)>;
+  struct Case {
+    Opener open;
+    absl::string_view type_url;
+    std::vector<std::string> names;
+    std::vector<std::string> expected;
+  };
+  auto lds = envoy::service::listener::v3::ListenerDiscoveryService::NewStub(xds_.channel());
+  auto rds = envoy::service::route::v3::RouteDiscoveryService::NewStub(xds_.channel());
+  auto eds = envoy::service::endpoint::v3::EndpointDiscoveryService::NewStub(xds_.channel());
+  auto sds = envoy::service::secret::v3::SecretDiscoveryService::NewStub(xds_.channel());
+  const std::vector<Case> cases = {
+      {[&](grpc::ClientContext* ctx) { return lds->StreamListeners(ctx); },
+       kListenerTypeUrl,
+       {},
+       {"l1", "l2"}},
+      {[&](grpc::ClientContext* ctx) { return rds->StreamRoutes(ctx); },
+       kRouteTypeUrl,
+       {"r2"},
+       {"r2"}},
+      {[&](grpc::ClientContext* ctx) { return eds->StreamEndpoints(ctx); },
+       kEndpointTypeUrl,
+       {"c1"},
+       {"c1"}},
+      {[&](grpc::ClientContext* ctx) { return sds->StreamSecrets(ctx); },
+       kSecretTypeUrl,
+       {"tls"},
+       {"tls"}},
+  };
+  for (const Case& tc : cases) {
+    SCOPED_TRACE(tc.type_url);
+    Client c(tc.open);
+    c.Send(First("", tc.names));
+    auto r = c.Next();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->type_url(), tc.type_url);
+    EXPECT_THAT(SotwNames(*r), ::testing::ElementsAreArray(tc.expected));
+
+    Client wrong(tc.open);
+    wrong.Send(First(kClusterTypeUrl, {}));
+    grpc::Status status = wrong.Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
 }
 
 }  // namespace

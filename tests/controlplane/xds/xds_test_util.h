@@ -2,6 +2,7 @@
 #define STRATA_TESTS_CONTROLPLANE_XDS_XDS_TEST_UTIL_H_
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -113,6 +114,8 @@ class RecordingCallbacks : public XdsCallbacks {
   void OnAck(uint64_t stream_id, ResourceType type, absl::string_view version,
              absl::Duration latency) override {
     if (next_ != nullptr) next_->OnAck(stream_id, type, version, latency);
+    absl::MutexLock lock(&mu_);
+    ++acks_[static_cast<int>(type)];
   }
   void OnNack(uint64_t stream_id, ResourceType type, absl::string_view version,
               absl::string_view message) override {
@@ -125,6 +128,11 @@ class RecordingCallbacks : public XdsCallbacks {
   std::vector<std::string> nacks() {
     absl::MutexLock lock(&mu_);
     return nacks_;
+  }
+  // How many ACKs of `type` were seen.
+  int acks(ResourceType type) {
+    absl::MutexLock lock(&mu_);
+    return acks_[static_cast<int>(type)];
   }
   int opened() {
     absl::MutexLock lock(&mu_);
@@ -152,6 +160,7 @@ class RecordingCallbacks : public XdsCallbacks {
   int opened_ ABSL_GUARDED_BY(mu_) = 0;
   int closed_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> nacks_ ABSL_GUARDED_BY(mu_);
+  std::map<int, int> acks_ ABSL_GUARDED_BY(mu_);
 };
 
 struct TestXdsServerOptions {
