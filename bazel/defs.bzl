@@ -8,23 +8,41 @@ STRATA_COPTS = [
     "-fno-exceptions",
 ]
 
-def strata_cc_library(name, copts = [], **kwargs):
-    native.cc_library(name = name, copts = STRATA_COPTS + copts, **kwargs)
+# `--config=asan` (ASan + UBSan) instruments strata's own code only, through these macros:
+# external code (the Envoy API protos above all) compiles exactly as in the default build, so
+# it is built once and shared between the two configurations.
+_SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize=vptr"]
 
-def strata_cc_binary(name, copts = [], **kwargs):
-    native.cc_binary(name = name, copts = STRATA_COPTS + copts, **kwargs)
+def _copts(copts):
+    return STRATA_COPTS + copts + select({
+        "//bazel:asan": _SANITIZE + ["-fno-omit-frame-pointer", "-O1", "-g"],
+        "//conditions:default": [],
+    })
 
-def strata_cc_test(name, copts = [], deps = [], **kwargs):
+def _linkopts(linkopts):
+    return linkopts + select({
+        "//bazel:asan": _SANITIZE,
+        "//conditions:default": [],
+    })
+
+def strata_cc_library(name, copts = [], linkopts = [], **kwargs):
+    native.cc_library(name = name, copts = _copts(copts), linkopts = _linkopts(linkopts), **kwargs)
+
+def strata_cc_binary(name, copts = [], linkopts = [], **kwargs):
+    native.cc_binary(name = name, copts = _copts(copts), linkopts = _linkopts(linkopts), **kwargs)
+
+def strata_cc_test(name, copts = [], linkopts = [], deps = [], **kwargs):
     """A GoogleTest binary; `size` defaults to small, tag `e2e` for multi-process tests."""
     kwargs.setdefault("size", "small")
     native.cc_test(
         name = name,
-        copts = STRATA_COPTS + copts,
+        copts = _copts(copts),
+        linkopts = _linkopts(linkopts),
         deps = deps + ["@system_libs//:gtest_main", "@system_libs//:gmock"],
         **kwargs
     )
 
-def strata_fuzz_test(name, srcs, deps = [], corpus = [], copts = [], **kwargs):
+def strata_fuzz_test(name, srcs, deps = [], corpus = [], copts = [], linkopts = [], **kwargs):
     """A libFuzzer entry point (`LLVMFuzzerTestOneInput` in `srcs`) run as a regression test.
 
     The test links //tests/fuzz:replay_main, which feeds every file of `corpus` (labels of
@@ -37,7 +55,8 @@ def strata_fuzz_test(name, srcs, deps = [], corpus = [], copts = [], **kwargs):
     native.cc_test(
         name = name,
         srcs = srcs,
-        copts = STRATA_COPTS + copts,
+        copts = _copts(copts),
+        linkopts = _linkopts(linkopts),
         deps = deps + ["//tests/fuzz:replay_main"],
         data = corpus,
         args = ["$(locations %s)" % c for c in corpus],

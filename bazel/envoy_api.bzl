@@ -25,7 +25,7 @@ def _envoy_api_impl(ctx):
     tarball = "package.tgz"
     npm = ctx.which("npm")
     if not npm:
-        fail("npm is not installed; run .ci/install-deps")
+        fail("npm is not installed; run bazel/install_deps.sh")
     result = ctx.execute(
         [npm, "pack", "--prefer-offline", "--silent", "%s@%s" % (ctx.attr.package, ctx.attr.version)],
         timeout = 600,

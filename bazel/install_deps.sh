@@ -8,7 +8,7 @@ PACKAGES=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libabsl-dev libssl-dev libcurl4-openssl-dev libyaml-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libre2-dev
-  clang-format clang libclang-rt-14-dev python3 curl wrk
+  clang-format clang-tidy clang libclang-rt-14-dev python3 curl wrk
   node-llhttp
 )
 

@@ -11,13 +11,13 @@ _BUILTIN_INCLUDE_DIRS = ["/usr/include", "/usr/include/x86_64-linux-gnu", "/usr/
 def _pkg_config(ctx, args):
     result = ctx.execute(["pkg-config"] + args)
     if result.return_code != 0:
-        fail("pkg-config %s failed: %s\nInstall the library's -dev package (see .ci/install-deps)." %
+        fail("pkg-config %s failed: %s\nInstall the library's -dev package (see bazel/install_deps.sh)." %
              (" ".join(args), result.stderr))
     return [f for f in result.stdout.strip().replace("\n", " ").split(" ") if f]
 
 def _system_libs_impl(ctx):
     if not ctx.which("pkg-config"):
-        fail("pkg-config is not installed; run .ci/install-deps")
+        fail("pkg-config is not installed; run bazel/install_deps.sh")
     build = ['package(default_visibility = ["//visibility:public"])', ""]
     for name, modules in ctx.attr.libraries.items():
         defines = []
@@ -62,7 +62,7 @@ def _system_tools_impl(ctx):
     for name, tool in ctx.attr.tools.items():
         path = ctx.which(tool)
         if not path:
-            fail("%s is not installed; run .ci/install-deps" % tool)
+            fail("%s is not installed; run bazel/install_deps.sh" % tool)
         ctx.symlink(path, name)
         build.append("sh_binary(name = %r, srcs = [%r])" % (name + "_bin", name))
         build.append("exports_files([%r])" % name)

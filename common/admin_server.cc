@@ -226,7 +226,7 @@ int PollTimeoutMs(absl::Time now, absl::Time wake_at) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Create(std::string address,
+absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Create(const std::string& address,
                                                                  AdminServerOptions options) {
   if (options.read_timeout <= absl::ZeroDuration() || options.max_request_head_bytes == 0 ||
       options.max_connections < 1) {
@@ -401,8 +401,9 @@ void AdminServer::Run() {
     fds.push_back({wake_fd_, POLLIN, 0});
     fds.push_back({accepting ? listen_fd_ : -1, POLLIN, 0});  // fd -1: ignored by poll
     for (const Connection& c : connections) {
-      fds.push_back(
-          {c.fd, static_cast<short>(c.state == Connection::State::kWriting ? POLLOUT : POLLIN), 0});
+      const auto events = static_cast<decltype(pollfd::events)>(
+          c.state == Connection::State::kWriting ? POLLOUT : POLLIN);
+      fds.push_back({c.fd, events, 0});
     }
     int ready = ::poll(fds.data(), fds.size(), PollTimeoutMs(now, wake_at));
     if (ready < 0) {

@@ -50,7 +50,7 @@ class AdminServer {
   // Binds and listens on `address`, "host:port" with a numeric host: "127.0.0.1:9901",
   // "[::1]:0". Port 0 picks a free port (see port()). Admin endpoints are unauthenticated;
   // bind them to loopback.
-  static absl::StatusOr<std::unique_ptr<AdminServer>> Create(std::string address,
+  static absl::StatusOr<std::unique_ptr<AdminServer>> Create(const std::string& address,
                                                              AdminServerOptions options = {});
   ~AdminServer();  // Stop()
   AdminServer(const AdminServer&) = delete;

@@ -215,7 +215,7 @@ MetricFamily<Metric>::MetricFamily(std::string name, std::string help,
 template <typename Metric>
 Metric* MetricFamily<Metric>::NewSeries() const {
   if constexpr (std::is_same_v<Metric, Histogram>) {
-    return new Histogram(bounds_);
+    return new Metric(bounds_);
   } else {
     return new Metric();
   }

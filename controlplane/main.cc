@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   if (!dir.empty()) {
     const std::string group = absl::GetFlag(FLAGS_node_group);
     auto created = strata::source::ManifestWatcher::Create(
-        dir, [&cache, group](strata::source::ClusterStateConstSharedPtr state) {
+        dir, [&cache, group](const strata::source::ClusterStateConstSharedPtr& state) {
           strata::translate::ProxylessResources resources =
               strata::translate::TranslateProxyless(*state);
           for (const std::string& w : resources.warnings) STRATA_LOG(WARNING) << w;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every strata test: installs what is missing, checks formatting, builds and runs all
-# Bazel tests, fuzzes the parsers briefly (tests/fuzz), and ends with one line "N passed, N failed"
-# (test cases, from the JUnit XML; the fuzzing counts as one).
+# Bazel tests, runs clang-tidy (tests/check_tidy.sh), runs every Bazel test again under ASan +
+# UBSan (--config=asan), fuzzes the parsers briefly (tests/fuzz), and ends with one line
+# "N passed, N failed": the test cases of the default run (from the JUnit XML), plus one each
+# for clang-tidy, the sanitizer run and the fuzzing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ./bazel/install_deps.sh
@@ -15,34 +17,17 @@ fi
 bazel test //... "$@"
 rc=$?
 [ $rc -eq 0 ] || status=1
-
-# Fuzzing with clang's libFuzzer (outside Bazel), 20 s per fuzzer; counted as one test case.
-fuzz_result=skipped
-if command -v clang++ >/dev/null 2>&1; then
-  if ./tests/fuzz/run_fuzzers.sh 20; then
-    fuzz_result=passed
-  else
-    fuzz_result=failed
-    echo "fuzzing failed" >&2
-    status=1
-  fi
-else
-  echo "clang++ not found: fuzzing skipped" >&2
-fi
-
-# Count the test cases of the test targets that exist now (stale logs of deleted tests, or
-# of a build that failed, must not count); a target without a log counts as a failure.
+# The test logs are read now: the sanitizer run below writes its own over them.
+testlogs="$(bazel info bazel-testlogs 2>/dev/null)"
 targets="$(bazel query 'tests(//...) except attr(tags, "manual", //...)' --output=label 2>/dev/null)"
-python3 - "$(bazel info bazel-testlogs 2>/dev/null)" "$fuzz_result" "$targets" <<'PY'
+counts="$(mktemp)"
+trap 'rm -f "$counts"' EXIT
+python3 - "$testlogs" "$targets" >"$counts" <<'PY'
 import pathlib, sys
 import xml.etree.ElementTree as ET
 passed = failed = 0
-if sys.argv[2] == "passed":
-    passed += 1
-elif sys.argv[2] == "failed":
-    failed += 1
 root = pathlib.Path(sys.argv[1])
-for label in sys.argv[3].split():
+for label in sys.argv[2].split():
     package, _, name = label.lstrip("/").partition(":")
     xml = root / package / name / "test.xml"
     if not xml.exists():
@@ -65,6 +50,31 @@ for label in sys.argv[3].split():
     if n == 0:  # a test binary that crashed before writing cases
         failed += 1
         print(f"no test cases in {xml}", file=sys.stderr)
-print(f"{passed} passed, {failed} failed")
+print(passed, failed)
 PY
+passed=0
+failed=1  # if the logs could not be read at all
+read -r passed failed <"$counts" || true
+
+# Each of these counts as one test case.
+count() {  # NAME RESULT
+  if [ "$2" = passed ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    status=1
+    echo "$1 failed" >&2
+  fi
+}
+
+# clang-tidy over our sources, with the compile commands of the build above.
+if ./tests/check_tidy.sh; then count clang-tidy passed; else count clang-tidy failed; fi
+
+# Every test again with ASan + UBSan on our code.
+if bazel test --config=asan //... "$@"; then count asan passed; else count asan failed; fi
+
+# Fuzzing with clang's libFuzzer (outside Bazel), 20 s per fuzzer.
+if ./tests/fuzz/run_fuzzers.sh 20; then count fuzzing passed; else count fuzzing failed; fi
+
+echo "$passed passed, $failed failed"
 exit $status

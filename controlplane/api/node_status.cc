@@ -57,6 +57,7 @@ std::vector<GaugeSample> NodeStatusRegistry::StreamSamples() const {
     }
   }
   std::vector<GaugeSample> out;
+  out.reserve(counts.size());
   for (auto& [key, n] : counts) out.push_back(GaugeSample{{key.first, key.second}, n});
   return out;
 }

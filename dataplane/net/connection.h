@@ -108,7 +108,6 @@ class Connection : public event::DeferredDeletable {
   size_t high_watermark_ = 1 << 20;
   uint32_t read_disable_count_ = 0;
   bool read_ready_ = false;  // readable edge seen while reads were disabled
-  bool write_ready_ = true;  // socket accepted all we wrote last time
   bool flush_scheduled_ = false;
   bool above_high_watermark_ = false;
   bool end_stream_read_ = false;

@@ -39,7 +39,7 @@ Result Done(size_t consumed, ProxyHeader header) {
   Result result;
   result.status = Status::kDone;
   result.consumed = consumed;
-  result.header = std::move(header);
+  result.header = header;
   return result;
 }
 
@@ -96,7 +96,7 @@ Result ParseV1(absl::string_view data) {
   header.command = ProxyCommand::kProxy;
   if (protocol == "UNKNOWN") {
     // Whatever follows UNKNOWN is to be ignored; the real endpoints apply.
-    return Done(consumed, std::move(header));
+    return Done(consumed, header);
   }
   int family;
   if (protocol == "TCP4") {
@@ -134,7 +134,7 @@ Result ParseV1(absl::string_view data) {
     }
     *out[i] = *address;
   }
-  return Done(consumed, std::move(header));
+  return Done(consumed, header);
 }
 
 uint16_t ReadU16(const unsigned char* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
@@ -176,7 +176,7 @@ Result ParseV2(absl::string_view data) {
     // LOCAL: the whole block, family byte included, is to be ignored.
     header.command = ProxyCommand::kLocal;
     if (data.size() < total) return NeedMore();
-    return Done(total, std::move(header));
+    return Done(total, header);
   }
   header.command = ProxyCommand::kProxy;
   const unsigned family_transport = bytes[13];
@@ -211,7 +211,7 @@ Result ParseV2(absl::string_view data) {
   if (data.size() < total) return NeedMore();
   if (header.family == ProxyFamily::kUnspec) {
     // No addresses; the block (if any) is to be ignored, as for LOCAL.
-    return Done(total, std::move(header));
+    return Done(total, header);
   }
   const unsigned char* a = bytes + kV2PreambleBytes;
   if (header.family == ProxyFamily::kInet) {
@@ -234,7 +234,7 @@ Result ParseV2(absl::string_view data) {
     }
     pos += 3 + value_length;
   }
-  return Done(total, std::move(header));
+  return Done(total, header);
 }
 
 void AppendU16(std::string& out, uint16_t value) {

@@ -95,7 +95,7 @@ void ProxyProtocolReader::Finish(std::optional<net::ProxyHeader> header, const c
   finished_ = true;
   timer_->Disable();
   event_.reset();
-  done_(*this, std::move(header), error);
+  done_(*this, header, error);
 }
 
 }  // namespace strata::server

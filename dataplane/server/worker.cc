@@ -65,13 +65,13 @@ void Worker::Stop() {
 }
 
 void Worker::ApplyConfig(ProxyConfigConstSharedPtr config, std::map<std::string, int> listen_fds) {
-  dispatcher_->Post([this, config = std::move(config), fds = std::move(listen_fds)]() mutable {
-    DoApplyConfig(std::move(config), std::move(fds));
+  dispatcher_->Post([this, config = std::move(config), fds = std::move(listen_fds)] {
+    DoApplyConfig(config, fds);
   });
 }
 
-void Worker::DoApplyConfig(ProxyConfigConstSharedPtr config,
-                           std::map<std::string, int> listen_fds) {
+void Worker::DoApplyConfig(const ProxyConfigConstSharedPtr& config,
+                           const std::map<std::string, int>& listen_fds) {
   // Clusters: a changed cluster gets a new balancer; pooled connections to hosts that left it,
   // or made with a transport it no longer uses, are closed.
   absl::flat_hash_map<std::string, http::WorkerCluster> clusters;
@@ -149,7 +149,7 @@ void Worker::OnAccept(const std::string& listener_name, int fd, const net::Addre
   }
   ListenerConfigConstSharedPtr config = it->second.config;
   if (!config->proxy_protocol) {
-    StartSession(std::move(config), fd, peer, peer, local);
+    StartSession(config, fd, peer, peer, local);
     return;
   }
   // PROXY protocol first: the client's address comes from the header.
@@ -182,7 +182,7 @@ void Worker::OnAccept(const std::string& listener_name, int fd, const net::Addre
   readers_.emplace(raw, std::move(reader));
 }
 
-void Worker::StartSession(ListenerConfigConstSharedPtr config, int fd,
+void Worker::StartSession(const ListenerConfigConstSharedPtr& config, int fd,
                           const net::Address& direct_peer, const net::Address& source,
                           const net::Address& local) {
   // A connection no filter chain takes is closed (e.g. not from a trusted PROXY sender).

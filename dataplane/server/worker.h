@@ -70,13 +70,15 @@ class Worker final : public http::WorkerContext {
   };
 
   Worker(Options options, std::unique_ptr<event::Dispatcher> dispatcher);
-  void DoApplyConfig(ProxyConfigConstSharedPtr config, std::map<std::string, int> listen_fds);
+  void DoApplyConfig(const ProxyConfigConstSharedPtr& config,
+                     const std::map<std::string, int>& listen_fds);
   void OnAccept(const std::string& listener_name, int fd, const net::Address& peer,
                 const net::Address& local);
   // After the listener filters: picks the filter chain and transport and starts the HTTP
   // session. `direct_peer` is the TCP peer, `source` the client (from PROXY protocol).
-  void StartSession(ListenerConfigConstSharedPtr config, int fd, const net::Address& direct_peer,
-                    const net::Address& source, const net::Address& local);
+  void StartSession(const ListenerConfigConstSharedPtr& config, int fd,
+                    const net::Address& direct_peer, const net::Address& source,
+                    const net::Address& local);
   void FlushAccessLog();
   void CheckDrained();
 

@@ -68,7 +68,7 @@ std::string AsnTime(const ASN1_TIME* time) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (bio == nullptr || ASN1_TIME_print(bio.get(), time) != 1) return "?";
   const char* data = nullptr;
-  const long size = BIO_get_mem_data(bio.get(), &data);
+  const auto size = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(size));
 }
 
@@ -357,7 +357,7 @@ absl::Status ServerTlsContext::LoadCertificate(size_t index, const CertificateCo
     }
   } else {
     for (const std::string& name : NamesFromCertificate(leaf.get())) {
-      const absl::Status status = AddName(index, name);
+      absl::Status status = AddName(index, name);
       if (absl::IsAlreadyExists(status)) return status;
       if (!status.ok()) {
         warnings_.push_back(absl::StrCat(named, ": ignoring name: ", status.message()));

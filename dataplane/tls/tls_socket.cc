@@ -62,7 +62,11 @@ std::unique_ptr<TlsTransportSocket> TlsTransportSocket::CreateClient(
     std::shared_ptr<const ClientTlsContext> context, std::string server_name) {
   std::unique_ptr<TlsTransportSocket> socket(
       new TlsTransportSocket(Mode::kClient, SSL_new(context->ctx())));
-  socket->server_name_ = server_name.empty() ? context->server_name() : std::move(server_name);
+  if (server_name.empty()) {
+    socket->server_name_ = context->server_name();
+  } else {
+    socket->server_name_ = std::move(server_name);
+  }
   const bool verify = context->verify();
   socket->client_context_ = std::move(context);
   SSL* ssl = socket->ssl_;
@@ -164,7 +168,7 @@ int TlsTransportSocket::BioWrite(BIO* bio, const char* in, int length) {
   return length;
 }
 
-long TlsTransportSocket::BioCtrl(BIO*, int command, long, void*) {
+long TlsTransportSocket::BioCtrl(BIO*, int command, long, void*) {  // NOLINT(google-runtime-int)
   // Flushing is ours to do after each library call; nothing else is supported.
   return command == BIO_CTRL_FLUSH ? 1 : 0;
 }

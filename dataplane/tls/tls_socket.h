@@ -79,7 +79,9 @@ class TlsTransportSocket final : public net::TransportSocket {
   static BIO_METHOD* BioMethod();
   static int BioRead(BIO* bio, char* out, int length);
   static int BioWrite(BIO* bio, const char* in, int length);
-  static long BioCtrl(BIO* bio, int command, long value, void* pointer);
+  // OpenSSL's BIO ctrl callback signature.
+  static long BioCtrl(BIO* bio, int command, long value,  // NOLINT(google-runtime-int)
+                      void* pointer);
   static void OnInfo(const SSL* ssl, int where, int value);
 
   const Mode mode_;

@@ -16,7 +16,6 @@ namespace {
 
 using config::CheckSupportedFields;
 using config::FieldPath;
-using envoy::config::cluster::v3::Cluster_DiscoveryType;
 using envoy::config::endpoint::v3::ClusterLoadAssignment;
 
 absl::Status ValidateSocketAddress(const envoy::config::core::v3::Address& address,
@@ -234,7 +233,7 @@ absl::StatusOr<ClusterConstSharedPtr> Cluster::Create(
     STRATA_ASSIGN_OR_RETURN(OutlierConfig outlier,
                             OutlierDetector::ParseConfig(config.outlier_detection(),
                                                          FieldPath(path, "outlier_detection")));
-    cluster->outlier_config_ = std::make_shared<const OutlierConfig>(std::move(outlier));
+    cluster->outlier_config_ = std::make_shared<const OutlierConfig>(outlier);
   }
   if (config.health_checks_size() > 1) {
     return absl::InvalidArgumentError(
