@@ -1,0 +1,109 @@
+#include "controlplane/translate/host_ownership.h"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace strata::translate {
+namespace {
+
+std::string Describe(const HostClaim& claim) {
+  return absl::StrCat(claim.kind, " ", claim.namespace_, "/", claim.name, ", created ",
+                      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", claim.created, absl::UTCTimeZone()));
+}
+
+// The wildcards that cover `host`, narrowest first: for "a.b.example.com" (or
+// "*.b.example.com") these are "*.b.example.com" (not for the wildcard itself),
+// "*.example.com" and "*.com".
+std::vector<std::string> CoveringWildcards(absl::string_view host) {
+  std::vector<std::string> out;
+  const bool wildcard = absl::StartsWith(host, "*.");
+  absl::string_view rest = host;
+  bool first = true;
+  while (true) {
+    const size_t dot = rest.find('.');
+    if (dot == absl::string_view::npos) break;
+    rest = rest.substr(dot + 1);
+    if (rest.empty()) break;
+    if (!(first && wildcard)) out.push_back(absl::StrCat("*.", rest));
+    first = false;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string NormalizeClaimedHost(const std::string& host) {
+  std::string out = absl::AsciiStrToLower(host);
+  if (!out.empty() && out.back() == '.') out.pop_back();
+  if (out.empty()) out = "*";
+  return out;
+}
+
+HostOwnership ResolveHostOwnership(const std::vector<HostClaim>& claims,
+                                   const HostOwnershipPolicy& policy) {
+  HostOwnership result;
+  result.verdicts.resize(claims.size());
+  std::vector<size_t> order(claims.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const HostClaim& x = claims[a];
+    const HostClaim& y = claims[b];
+    return std::tie(x.created, x.namespace_, x.name, x.kind) <
+           std::tie(y.created, y.namespace_, y.name, y.kind);
+  });
+
+  // Normalised host → the index of the claim that won it.
+  std::map<std::string, size_t> winners;
+  for (size_t i : order) {
+    const HostClaim& claim = claims[i];
+    ClaimVerdict& verdict = result.verdicts[i];
+    const std::string host = NormalizeClaimedHost(claim.host);
+    if (host == "*" && !policy.catch_all_namespaces.contains(claim.namespace_)) {
+      verdict.reason = absl::StrCat(
+          "a rule without a host would receive the requests for every host nobody owns; only "
+          "namespaces the cluster admin lists for catch-all rules may have one, and \"",
+          claim.namespace_, "\" is not listed");
+      continue;
+    }
+    auto won = winners.find(host);
+    if (won != winners.end()) {
+      const HostClaim& owner = claims[won->second];
+      if (owner.namespace_ == claim.namespace_) {
+        verdict.accepted = true;
+      } else {
+        verdict.reason =
+            absl::StrCat("host \"", host, "\" belongs to namespace \"", owner.namespace_,
+                         "\", whose claim is older (", Describe(owner), ")");
+      }
+      continue;
+    }
+    bool covered = false;
+    for (const std::string& wildcard : CoveringWildcards(host)) {
+      auto w = winners.find(wildcard);
+      if (w == winners.end()) continue;
+      const HostClaim& owner = claims[w->second];
+      if (owner.namespace_ == claim.namespace_) break;  // our own wildcard: nothing to take
+      verdict.reason =
+          absl::StrCat("host \"", host, "\" falls under \"", wildcard, "\", which namespace \"",
+                       owner.namespace_, "\" claimed first (", Describe(owner), ")");
+      covered = true;
+      break;
+    }
+    if (covered) continue;
+    winners.emplace(host, i);
+    verdict.accepted = true;
+  }
+  for (const auto& [host, index] : winners) result.owners.emplace(host, claims[index].namespace_);
+  return result;
+}
+
+}  // namespace strata::translate
