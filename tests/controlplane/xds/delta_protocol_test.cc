@@ -1,6 +1,5 @@
 // Protocol rules of XDS_PROTOCOL.md §1.5 for Delta (incremental) streams, checked over a real
 // in-process gRPC channel with a scripted client.
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -9,12 +8,7 @@
 #include "controlplane/xds/callbacks.h"
 #include "controlplane/xds/snapshot_cache.h"
 #include "controlplane/xds/xds_server.h"
-#include "envoy/service/cluster/v3/cds.grpc.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
-#include "envoy/service/endpoint/v3/eds.grpc.pb.h"
-#include "envoy/service/listener/v3/lds.grpc.pb.h"
-#include "envoy/service/route/v3/rds.grpc.pb.h"
-#include "envoy/service/secret/v3/sds.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/controlplane/xds/xds_test_util.h"
@@ -458,56 +452,31 @@ TEST_F(DeltaProtocolTest, PerTypeServicesDefaultTheTypeUrlAndRejectOthers) {
   auto base = Base();
   base.push_back(MakeListener("l2", "r2"));
   cache_.SetSnapshot("g1", MakeSnapshot(base));
+  testing::PerTypeStubs stubs(xds_.channel());
   struct Case {
-    std::function<
-        std::unique_ptr<grpc::ClientReaderWriter<DeltaDiscoveryRequest, DeltaDiscoveryResponse>>(
-            grpc::ClientContext*)>
-        open;
-    absl::string_view type_url;
+    ResourceType type;
     std::vector<std::string> subscribe;
     std::vector<std::string> expected;
   };
-  auto lds = envoy::service::listener::v3::ListenerDiscoveryService::NewStub(xds_.channel());
-  auto rds = envoy::service::route::v3::RouteDiscoveryService::NewStub(xds_.channel());
-  auto cds = envoy::service::cluster::v3::ClusterDiscoveryService::NewStub(xds_.channel());
-  auto eds = envoy::service::endpoint::v3::EndpointDiscoveryService::NewStub(xds_.channel());
-  auto sds = envoy::service::secret::v3::SecretDiscoveryService::NewStub(xds_.channel());
-  std::vector<Case> cases = {
-      {[&](grpc::ClientContext* ctx) { return lds->DeltaListeners(ctx); },
-       kListenerTypeUrl,
-       {},
-       {"l1", "l2"}},
-      {[&](grpc::ClientContext* ctx) { return rds->DeltaRoutes(ctx); },
-       kRouteTypeUrl,
-       {"r1"},
-       {"r1"}},
-      {[&](grpc::ClientContext* ctx) { return cds->DeltaClusters(ctx); },
-       kClusterTypeUrl,
-       {},
-       {"c1", "c2"}},
-      {[&](grpc::ClientContext* ctx) { return eds->DeltaEndpoints(ctx); },
-       kEndpointTypeUrl,
-       {"c2"},
-       {"c2"}},
-      {[&](grpc::ClientContext* ctx) { return sds->DeltaSecrets(ctx); },
-       kSecretTypeUrl,
-       {"tls"},
-       {"tls"}},
-  };
+  const std::vector<Case> cases = {{ResourceType::kListener, {}, {"l1", "l2"}},
+                                   {ResourceType::kRoute, {"r1"}, {"r1"}},
+                                   {ResourceType::kCluster, {}, {"c1", "c2"}},
+                                   {ResourceType::kEndpoint, {"c2"}, {"c2"}},
+                                   {ResourceType::kSecret, {"tls"}, {"tls"}}};
   for (const Case& tc : cases) {
-    SCOPED_TRACE(tc.type_url);
-    Client c(tc.open);
+    SCOPED_TRACE(TypeUrl(tc.type));
+    auto open = [&](grpc::ClientContext* ctx) { return stubs.Delta(tc.type, ctx); };
+    Client c(open);
     c.Send(First("", tc.subscribe));
     auto r = c.Next();
     ASSERT_TRUE(r.has_value());
-    EXPECT_EQ(r->type_url(), tc.type_url);
+    EXPECT_EQ(r->type_url(), TypeUrl(tc.type));
     EXPECT_THAT(Names(*r), ::testing::ElementsAreArray(tc.expected));
 
     // A stream of one type does not take requests for another.
-    Client wrong(tc.open);
-    wrong.Send(First(tc.type_url == kClusterTypeUrl ? kListenerTypeUrl : kClusterTypeUrl, {}));
-    grpc::Status status = wrong.Finish();
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    Client wrong(open);
+    wrong.Send(First(tc.type == ResourceType::kCluster ? kListenerTypeUrl : kClusterTypeUrl, {}));
+    EXPECT_EQ(wrong.Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   }
 }
 

@@ -1,6 +1,5 @@
 // Protocol rules of XDS_PROTOCOL.md §1 for State-of-the-World streams, checked over a real
 // in-process gRPC channel with a scripted client.
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,10 +11,6 @@
 #include "controlplane/xds/xds_server.h"
 #include "envoy/service/cluster/v3/cds.grpc.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
-#include "envoy/service/endpoint/v3/eds.grpc.pb.h"
-#include "envoy/service/listener/v3/lds.grpc.pb.h"
-#include "envoy/service/route/v3/rds.grpc.pb.h"
-#include "envoy/service/secret/v3/sds.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/controlplane/xds/xds_test_util.h"
@@ -529,48 +524,29 @@ TEST_F(SotwProtocolTest, EveryPerTypeServiceDefaultsItsTypeUrlAndRejectsOthers) 
   auto base = Base();
   base.push_back(MakeSecret("tls", "key"));
   cache_.SetSnapshot("g1", MakeSnapshot(base));
-  using Opener = std::function<std::unique_ptr<Client::Stream>(grpc::ClientContext*)>;
+  testing::PerTypeStubs stubs(xds_.channel());
   struct Case {
-    Opener open;
-    absl::string_view type_url;
+    ResourceType type;
     std::vector<std::string> names;
     std::vector<std::string> expected;
   };
-  auto lds = envoy::service::listener::v3::ListenerDiscoveryService::NewStub(xds_.channel());
-  auto rds = envoy::service::route::v3::RouteDiscoveryService::NewStub(xds_.channel());
-  auto eds = envoy::service::endpoint::v3::EndpointDiscoveryService::NewStub(xds_.channel());
-  auto sds = envoy::service::secret::v3::SecretDiscoveryService::NewStub(xds_.channel());
-  const std::vector<Case> cases = {
-      {[&](grpc::ClientContext* ctx) { return lds->StreamListeners(ctx); },
-       kListenerTypeUrl,
-       {},
-       {"l1", "l2"}},
-      {[&](grpc::ClientContext* ctx) { return rds->StreamRoutes(ctx); },
-       kRouteTypeUrl,
-       {"r2"},
-       {"r2"}},
-      {[&](grpc::ClientContext* ctx) { return eds->StreamEndpoints(ctx); },
-       kEndpointTypeUrl,
-       {"c1"},
-       {"c1"}},
-      {[&](grpc::ClientContext* ctx) { return sds->StreamSecrets(ctx); },
-       kSecretTypeUrl,
-       {"tls"},
-       {"tls"}},
-  };
+  const std::vector<Case> cases = {{ResourceType::kListener, {}, {"l1", "l2"}},
+                                   {ResourceType::kRoute, {"r2"}, {"r2"}},
+                                   {ResourceType::kEndpoint, {"c1"}, {"c1"}},
+                                   {ResourceType::kSecret, {"tls"}, {"tls"}}};
   for (const Case& tc : cases) {
-    SCOPED_TRACE(tc.type_url);
-    Client c(tc.open);
+    SCOPED_TRACE(TypeUrl(tc.type));
+    auto open = [&](grpc::ClientContext* ctx) { return stubs.Sotw(tc.type, ctx); };
+    Client c(open);
     c.Send(First("", tc.names));
     auto r = c.Next();
     ASSERT_TRUE(r.has_value());
-    EXPECT_EQ(r->type_url(), tc.type_url);
+    EXPECT_EQ(r->type_url(), TypeUrl(tc.type));
     EXPECT_THAT(SotwNames(*r), ::testing::ElementsAreArray(tc.expected));
 
-    Client wrong(tc.open);
+    Client wrong(open);
     wrong.Send(First(kClusterTypeUrl, {}));
-    grpc::Status status = wrong.Finish();
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(wrong.Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   }
 }
 

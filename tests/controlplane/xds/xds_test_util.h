@@ -24,7 +24,12 @@
 #include "envoy/config/route/v3/route.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
+#include "envoy/service/cluster/v3/cds.grpc.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "envoy/service/endpoint/v3/eds.grpc.pb.h"
+#include "envoy/service/listener/v3/lds.grpc.pb.h"
+#include "envoy/service/route/v3/rds.grpc.pb.h"
+#include "envoy/service/secret/v3/sds.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
 namespace strata::xds::testing {
@@ -212,6 +217,63 @@ class TestXdsServer {
   std::unique_ptr<grpc::Server> grpc_server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<envoy::service::discovery::v3::AggregatedDiscoveryService::Stub> ads_;
+};
+
+// Stubs of the five per-type xDS services (LDS, RDS, CDS, EDS, SDS) on one channel.
+class PerTypeStubs {
+ public:
+  using SotwStream = grpc::ClientReaderWriter<envoy::service::discovery::v3::DiscoveryRequest,
+                                              envoy::service::discovery::v3::DiscoveryResponse>;
+  using DeltaStream =
+      grpc::ClientReaderWriter<envoy::service::discovery::v3::DeltaDiscoveryRequest,
+                               envoy::service::discovery::v3::DeltaDiscoveryResponse>;
+
+  explicit PerTypeStubs(const std::shared_ptr<grpc::Channel>& channel)
+      : lds_(envoy::service::listener::v3::ListenerDiscoveryService::NewStub(channel)),
+        rds_(envoy::service::route::v3::RouteDiscoveryService::NewStub(channel)),
+        cds_(envoy::service::cluster::v3::ClusterDiscoveryService::NewStub(channel)),
+        eds_(envoy::service::endpoint::v3::EndpointDiscoveryService::NewStub(channel)),
+        sds_(envoy::service::secret::v3::SecretDiscoveryService::NewStub(channel)) {}
+
+  // Opens the State-of-the-World stream of `type`'s service.
+  std::unique_ptr<SotwStream> Sotw(ResourceType type, grpc::ClientContext* ctx) {
+    switch (type) {
+      case ResourceType::kListener:
+        return lds_->StreamListeners(ctx);
+      case ResourceType::kRoute:
+        return rds_->StreamRoutes(ctx);
+      case ResourceType::kCluster:
+        return cds_->StreamClusters(ctx);
+      case ResourceType::kEndpoint:
+        return eds_->StreamEndpoints(ctx);
+      case ResourceType::kSecret:
+        return sds_->StreamSecrets(ctx);
+    }
+    return nullptr;
+  }
+  // Opens the Delta stream of `type`'s service.
+  std::unique_ptr<DeltaStream> Delta(ResourceType type, grpc::ClientContext* ctx) {
+    switch (type) {
+      case ResourceType::kListener:
+        return lds_->DeltaListeners(ctx);
+      case ResourceType::kRoute:
+        return rds_->DeltaRoutes(ctx);
+      case ResourceType::kCluster:
+        return cds_->DeltaClusters(ctx);
+      case ResourceType::kEndpoint:
+        return eds_->DeltaEndpoints(ctx);
+      case ResourceType::kSecret:
+        return sds_->DeltaSecrets(ctx);
+    }
+    return nullptr;
+  }
+
+ private:
+  std::unique_ptr<envoy::service::listener::v3::ListenerDiscoveryService::Stub> lds_;
+  std::unique_ptr<envoy::service::route::v3::RouteDiscoveryService::Stub> rds_;
+  std::unique_ptr<envoy::service::cluster::v3::ClusterDiscoveryService::Stub> cds_;
+  std::unique_ptr<envoy::service::endpoint::v3::EndpointDiscoveryService::Stub> eds_;
+  std::unique_ptr<envoy::service::secret::v3::SecretDiscoveryService::Stub> sds_;
 };
 
 // Builders for small test resources.
