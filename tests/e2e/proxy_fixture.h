@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -115,6 +117,75 @@ inline std::string Header(const nlohmann::json& echo, const std::string& name) {
     if (kv[0] == name) return kv[1].get<std::string>();
   }
   return "";
+}
+
+// The start of a bootstrap: the admin server and listener "http", both on ephemeral loopback
+// ports. The listener's other fields follow, indented by four spaces.
+inline constexpr char kBootstrapHead[] = R"(admin:
+  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+static_resources:
+  listeners:
+  - name: http
+    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+)";
+
+// The "filters:" of a filter chain: an HTTP connection manager routing each (domain, cluster)
+// pair, every line prefixed with `indent`. With `use_remote_address` the proxy takes the client
+// from the connection; without, it leaves X-Forwarded-For as it came.
+inline std::string Hcm(const std::vector<std::pair<std::string, std::string>>& routes,
+                       const std::string& indent, bool use_remote_address = true) {
+  std::string text = absl::StrFormat(R"(filters:
+- name: envoy.filters.network.http_connection_manager
+  typed_config:
+    "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+    stat_prefix: ingress
+    use_remote_address: %s
+    http_filters:
+    - name: envoy.filters.http.router
+      typed_config:
+        "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+    route_config:
+      virtual_hosts:
+)",
+                                     use_remote_address ? "true" : "false");
+  for (const auto& [domain, cluster] : routes) {
+    absl::StrAppendFormat(&text, R"(      - name: %s
+        domains: ["%s"]
+        routes:
+        - match: {prefix: "/"}
+          route: {cluster: %s}
+)",
+                          cluster, domain, cluster);
+  }
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    absl::StrAppend(&out, indent, line, "\n");
+  }
+  return out;
+}
+inline std::string Hcm(const std::string& domain, const std::string& cluster,
+                       const std::string& indent) {
+  return Hcm({{domain, cluster}}, indent);
+}
+
+// A STATIC cluster (an item of "clusters:") with endpoints 127.0.0.1:`ports`; `extra` is YAML
+// for the cluster's other fields, indented by four spaces.
+inline std::string StaticCluster(const std::string& name, const std::vector<int>& ports,
+                                 const std::string& extra = "") {
+  std::string out =
+      absl::StrFormat("  - name: %s\n    type: STATIC\n    connect_timeout: 1s\n", name);
+  absl::StrAppend(&out, extra);
+  absl::StrAppendFormat(&out,
+                        "    load_assignment:\n      cluster_name: %s\n      endpoints:\n"
+                        "      - lb_endpoints:\n",
+                        name);
+  for (int port : ports) {
+    absl::StrAppendFormat(
+        &out,
+        "        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}\n",
+        port);
+  }
+  return out;
 }
 
 }  // namespace strata::test

@@ -20,48 +20,9 @@ namespace {
 // One listener "http" on an ephemeral port routing web.example to cluster "web" (the given
 // ports); `cluster_extra` is YAML added to the cluster (indented by four spaces).
 std::string Bootstrap(const std::vector<int>& ports, const std::string& cluster_extra) {
-  std::string endpoints;
-  for (int port : ports) {
-    absl::StrAppend(&endpoints,
-                    "        - endpoint: {address: {socket_address: {address: 127.0.0.1, "
-                    "port_value: ",
-                    port, "}}}\n");
-  }
-  return absl::StrCat(R"(admin:
-  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-static_resources:
-  listeners:
-  - name: http
-    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress
-          http_filters:
-          - name: envoy.filters.http.router
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-          route_config:
-            name: local
-            virtual_hosts:
-            - name: web
-              domains: ["web.example"]
-              routes:
-              - match: {prefix: "/"}
-                route: {cluster: web}
-  clusters:
-  - name: web
-    type: STATIC
-    connect_timeout: 1s
-)",
-                      cluster_extra, R"(    load_assignment:
-      cluster_name: web
-      endpoints:
-      - lb_endpoints:
-)",
-                      endpoints);
+  return absl::StrCat(kBootstrapHead, "    filter_chains:\n    -",
+                      Hcm("web.example", "web", "      ").substr(5), "  clusters:\n",
+                      StaticCluster("web", ports, cluster_extra));
 }
 
 // A member of a JSON object, or null (no throwing accessors).

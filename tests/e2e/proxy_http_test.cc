@@ -27,20 +27,7 @@ namespace {
 std::string Bootstrap(const std::vector<int>& ports, const std::string& hcm_extra = "",
                       const std::string& routes_extra = "", const std::string& clusters_extra = "",
                       const std::string& route_extra = "") {
-  std::string endpoints;
-  for (int port : ports) {
-    absl::StrAppend(&endpoints,
-                    "        - endpoint: {address: {socket_address: {address: 127.0.0.1, "
-                    "port_value: ",
-                    port, "}}}\n");
-  }
-  return absl::StrCat(R"(admin:
-  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-static_resources:
-  listeners:
-  - name: http
-    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-    filter_chains:
+  return absl::StrCat(kBootstrapHead, R"(    filter_chains:
     - filters:
       - name: envoy.filters.network.http_connection_manager
         typed_config:
@@ -63,15 +50,8 @@ static_resources:
                 route: {cluster: web)",
                       route_extra, R"(}
   clusters:
-  - name: web
-    type: STATIC
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: web
-      endpoints:
-      - lb_endpoints:
 )",
-                      endpoints, clusters_extra);
+                      StaticCluster("web", ports), clusters_extra);
 }
 
 TEST(ProxyHttpTest, ForwardsWithClientHeadersAndAnswersUnknownHostWith404) {

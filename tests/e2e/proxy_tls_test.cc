@@ -45,42 +45,6 @@ class Pki {
   std::string dir_;
 };
 
-std::string Hcm(const std::string& domain, const std::string& cluster, const std::string& indent) {
-  std::string text = absl::StrFormat(R"(filters:
-- name: envoy.filters.network.http_connection_manager
-  typed_config:
-    "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-    stat_prefix: tls
-    use_remote_address: true
-    http_filters:
-    - name: envoy.filters.http.router
-      typed_config:
-        "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-    route_config:
-      virtual_hosts:
-      - name: %s
-        domains: ["%s"]
-        routes:
-        - match: {prefix: "/"}
-          route: {cluster: %s}
-)",
-                                     cluster, domain, cluster);
-  return indent + absl::StrReplaceAll(text, {{"\n", "\n" + indent}});
-}
-
-std::string StaticCluster(const std::string& name, int port) {
-  return absl::StrFormat(R"(  - name: %s
-    type: STATIC
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: %s
-      endpoints:
-      - lb_endpoints:
-        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-)",
-                         name, name, port);
-}
-
 // Runs curl over TLS to `name` (resolved to the proxy); returns "<status>\n<body>" plus the
 // certificate subject curl saw on stderr.
 std::string CurlTls(const Proxy& proxy, const Pki& pki, const std::string& name) {
@@ -96,13 +60,7 @@ TEST(ProxyTlsTest, FilterChainsBySniAndUnknownNamesFailTheHandshake) {
   Backend a = StartBackend("a");
   Backend b = StartBackend("b");
   const std::string bootstrap =
-      absl::StrCat(R"(admin:
-  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-static_resources:
-  listeners:
-  - name: http
-    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-    listener_filters:
+      absl::StrCat(kBootstrapHead, R"(    listener_filters:
     - name: envoy.filters.listener.tls_inspector
       typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector}
     filter_chains:
@@ -137,7 +95,7 @@ static_resources:
                    Hcm("b.example", "b", "      "), R"(
   clusters:
 )",
-                   StaticCluster("a", a.port), StaticCluster("b", b.port));
+                   StaticCluster("a", {a.port}), StaticCluster("b", {b.port}));
   Proxy proxy(bootstrap);
   ASSERT_TRUE(proxy.Ready()) << proxy.process().Output();
 
@@ -222,7 +180,8 @@ TEST(ProxyTlsTest, CertificateFromSdsRotatesWithoutDroppingConnections) {
   Backend backend = StartBackend("a");
   XdsServer xds;
   ASSERT_TRUE(xds.Load(SecretSnapshot(pki, "a1")));
-  const std::string bootstrap = absl::StrCat(R"(admin:
+  const std::string bootstrap =
+      absl::StrCat(R"(admin:
   address: {socket_address: {address: 127.0.0.1, port_value: 0}}
 dynamic_resources:
   ads_config:
@@ -242,20 +201,10 @@ static_resources:
           common_tls_context:
             tls_certificate_sds_secret_configs: [{name: a-cert, sds_config: {ads: {}}}]
 )",
-                                             Hcm("a.example", "a", "      "), R"(
+                   Hcm("a.example", "a", "      "), R"(
   clusters:
 )",
-                                             StaticCluster("a", backend.port),
-                                             absl::StrFormat(R"(  - name: xds
-    type: STATIC
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: xds
-      endpoints:
-      - lb_endpoints:
-        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-)",
-                                                             xds.port()));
+                   StaticCluster("a", {backend.port}), StaticCluster("xds", {xds.port()}));
   Proxy proxy(bootstrap);
   // The listener serves only once its certificate arrived over SDS.
   ASSERT_TRUE(proxy.Ready()) << proxy.process().Output();
@@ -282,13 +231,7 @@ static_resources:
 TEST(ProxyTlsTest, ProxyProtocolFromTrustedSendersOnly) {
   Backend backend = StartBackend("a");
   auto bootstrap = [&](const std::string& trusted) {
-    return absl::StrCat(R"(admin:
-  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-static_resources:
-  listeners:
-  - name: http
-    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-    listener_filters:
+    return absl::StrCat(kBootstrapHead, R"(    listener_filters:
     - name: envoy.filters.listener.proxy_protocol
       typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol}
     filter_chains:
@@ -299,7 +242,7 @@ static_resources:
                         Hcm("web.example", "web", "      "), R"(
   clusters:
 )",
-                        StaticCluster("web", backend.port));
+                        StaticCluster("web", {backend.port}));
   };
   {
     Proxy proxy(bootstrap("127.0.0.1"));
@@ -339,36 +282,14 @@ static_resources:
 // An HttpConnectionManager that routes each "host=cluster" pair and leaves X-Forwarded-For as
 // it came (an edge in front of an app tier that reads the client from PROXY protocol).
 std::string EdgeHcm(const std::vector<std::pair<std::string, std::string>>& routes) {
-  std::string hosts;
-  for (const auto& [host, cluster] : routes) {
-    absl::StrAppendFormat(&hosts, R"(
-            - name: %s
-              domains: ["%s"]
-              routes:
-              - match: {prefix: "/"}
-                route: {cluster: %s})",
-                          cluster, host, cluster);
-  }
-  return absl::StrCat(R"(
-      filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: edge
-          use_remote_address: false
-          http_filters:
-          - name: envoy.filters.http.router
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-          route_config:
-            virtual_hosts:)",
-                      hosts, "\n");
+  return absl::StrCat("\n", Hcm(routes, "      ", /*use_remote_address=*/false));
 }
 
 // A cluster of one endpoint on 127.0.0.1:`port` with `transport_socket` (YAML at 4 spaces).
 std::string ClusterWith(const std::string& name, int port, const std::string& transport_socket,
                         const std::string& more = "") {
-  return absl::StrCat(StaticCluster(name, port), "    transport_socket:\n", transport_socket, more);
+  return absl::StrCat(StaticCluster(name, {port}), "    transport_socket:\n", transport_socket,
+                      more);
 }
 
 // An UpstreamTlsContext transport socket, indented by `indent`.
@@ -394,13 +315,7 @@ typed_config:
 // filter (trusted from 127.0.0.1), routing everything to `backend_port`.
 std::string AppTier(const Pki& pki, const std::string& server_name, bool proxy_protocol,
                     int backend_port) {
-  return absl::StrCat(R"(admin:
-  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-static_resources:
-  listeners:
-  - name: http
-    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-)",
+  return absl::StrCat(kBootstrapHead,
                       proxy_protocol ? R"(    listener_filters:
     - name: envoy.filters.listener.proxy_protocol
       typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol}
@@ -425,7 +340,7 @@ static_resources:
                       Hcm("*", "web", "      "), R"(
   clusters:
 )",
-                      StaticCluster("web", backend_port));
+                      StaticCluster("web", {backend_port}));
 }
 
 TEST(ProxyTlsTest, UpstreamTlsVerifiesTheBackendCertificate) {
@@ -437,13 +352,7 @@ TEST(ProxyTlsTest, UpstreamTlsVerifiesTheBackendCertificate) {
   ASSERT_TRUE(app.Ready()) << app.process().Output();
   const std::string ts = "      ";
   Proxy edge(absl::StrCat(
-      R"(admin:
-  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-static_resources:
-  listeners:
-  - name: http
-    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-    filter_chains:
+      kBootstrapHead, R"(    filter_chains:
     -)",
       EdgeHcm({{"good.example", "good"},
                {"wrongname.example", "wrongname"},
@@ -511,13 +420,7 @@ TEST(ProxyTlsTest, UpstreamProxyProtocolCarriesEachClientsAddressAcrossTiers) {
 )",
                    UpstreamTls("app.internal", pki.Path("ca.pem"), "app.internal", "          "));
   // One worker, so both clients' requests meet the same connection pool.
-  Proxy edge(absl::StrCat(R"(admin:
-  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-static_resources:
-  listeners:
-  - name: http
-    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-    filter_chains:
+  Proxy edge(absl::StrCat(kBootstrapHead, R"(    filter_chains:
     -)",
                           EdgeHcm({{"web.example", "app"}}), R"(  clusters:
 )",
