@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "absl/time/time.h"
+
 namespace strata::source {
 
 // Typed, immutable view of the Kubernetes objects strata reads. Sources (a directory of
@@ -66,9 +68,59 @@ struct EndpointSlice {
   std::vector<Endpoint> endpoints;
 };
 
+// A backend of an Ingress: a Service of the Ingress's namespace, or a resource reference
+// (which strata reports as unsupported when it translates).
+struct IngressBackend {
+  std::string service_name;  // empty for a resource backend
+  // The Service port: a number, or the name of one of the Service's ports.
+  std::variant<uint32_t, std::string> service_port = uint32_t{0};
+  std::string resource_kind;  // a resource backend's kind and name
+  std::string resource_name;
+};
+
+struct IngressPath {
+  std::string path;       // starts with "/"; may be empty for ImplementationSpecific
+  std::string path_type;  // Exact, Prefix or ImplementationSpecific
+  IngressBackend backend;
+};
+
+struct IngressRule {
+  std::string host;  // empty: every host; "*.example.com" matches exactly one label
+  std::vector<IngressPath> paths;
+};
+
+struct IngressTls {
+  std::vector<std::string> hosts;
+  std::string secret_name;
+};
+
+// `networking.k8s.io/v1` Ingress.
+struct Ingress {
+  std::string namespace_;
+  std::string name;
+  // metadata.creationTimestamp; absent in most manifests.
+  std::optional<absl::Time> created;
+  // spec.ingressClassName, or else the legacy annotation kubernetes.io/ingress.class; empty if
+  // neither is set.
+  std::string ingress_class;
+  std::optional<IngressBackend> default_backend;
+  std::vector<IngressRule> rules;
+  std::vector<IngressTls> tls;
+};
+
+// `networking.k8s.io/v1` IngressClass (cluster-scoped).
+struct IngressClass {
+  std::string name;
+  std::string controller;  // spec.controller, e.g. "strata.dev/edge"
+  // Annotation ingressclass.kubernetes.io/is-default-class: "true".
+  bool is_default = false;
+};
+
 struct ClusterState {
   std::map<ObjectKey, Service> services;
   std::map<ObjectKey, EndpointSlice> endpoint_slices;
+  std::map<ObjectKey, Ingress> ingresses;
+  std::map<std::string, IngressClass> ingress_classes;  // by name
 };
 
 using ClusterStateConstSharedPtr = std::shared_ptr<const ClusterState>;

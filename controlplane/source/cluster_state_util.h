@@ -35,8 +35,36 @@ inline bool operator==(const EndpointSlice& a, const EndpointSlice& b) {
          a.address_type == b.address_type && a.ports == b.ports && a.endpoints == b.endpoints;
 }
 
+inline bool operator==(const IngressBackend& a, const IngressBackend& b) {
+  return a.service_name == b.service_name && a.service_port == b.service_port &&
+         a.resource_kind == b.resource_kind && a.resource_name == b.resource_name;
+}
+
+inline bool operator==(const IngressPath& a, const IngressPath& b) {
+  return a.path == b.path && a.path_type == b.path_type && a.backend == b.backend;
+}
+
+inline bool operator==(const IngressRule& a, const IngressRule& b) {
+  return a.host == b.host && a.paths == b.paths;
+}
+
+inline bool operator==(const IngressTls& a, const IngressTls& b) {
+  return a.hosts == b.hosts && a.secret_name == b.secret_name;
+}
+
+inline bool operator==(const Ingress& a, const Ingress& b) {
+  return a.namespace_ == b.namespace_ && a.name == b.name && a.created == b.created &&
+         a.ingress_class == b.ingress_class && a.default_backend == b.default_backend &&
+         a.rules == b.rules && a.tls == b.tls;
+}
+
+inline bool operator==(const IngressClass& a, const IngressClass& b) {
+  return a.name == b.name && a.controller == b.controller && a.is_default == b.is_default;
+}
+
 inline bool operator==(const ClusterState& a, const ClusterState& b) {
-  return a.services == b.services && a.endpoint_slices == b.endpoint_slices;
+  return a.services == b.services && a.endpoint_slices == b.endpoint_slices &&
+         a.ingresses == b.ingresses && a.ingress_classes == b.ingress_classes;
 }
 
 }  // namespace strata::source

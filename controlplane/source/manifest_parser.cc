@@ -13,6 +13,7 @@
 #include <limits>
 #include <optional>
 #include <set>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "common/yaml_json.h"
 #include "controlplane/source/scoped_fd.h"
@@ -216,15 +218,38 @@ class ObjectReader {
 };
 
 struct Metadata {
-  std::string namespace_;
+  std::string namespace_;  // empty for cluster-scoped objects
   std::string name;
-  const JsonObject* labels = nullptr;  // null if absent; all values are strings
+  const JsonObject* labels = nullptr;       // null if absent; all values are strings
+  const JsonObject* annotations = nullptr;  // null if absent; all values are strings
+  std::optional<absl::Time> created;        // metadata.creationTimestamp
 };
 
 enum class NameRule { kDns1035Label, kDns1123Subdomain };
+enum class Scope { kNamespaced, kCluster };
+
+// A string-valued map of metadata (labels, annotations), or null if absent.
+absl::StatusOr<const JsonObject*> ReadStringMap(const ObjectReader& reader,
+                                                const JsonObject& metadata, absl::string_view key) {
+  const std::string path = Path("metadata", key);
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* map, reader.GetObject(metadata, "metadata", key));
+  if (map == nullptr) return map;
+  for (const auto& [name, value] : *map) {
+    if (!value.is_string()) return reader.Error(Path(path, name), "must be a string");
+  }
+  return map;
+}
+
+// The value of a string-valued metadata map entry, or "".
+std::string MapValue(const JsonObject* map, absl::string_view key) {
+  if (map == nullptr) return "";
+  const Json* value = Member(*map, key);
+  return value == nullptr ? "" : *value->get_ptr<const std::string*>();
+}
 
 absl::StatusOr<Metadata> ReadMetadata(ObjectReader& reader, const JsonObject& object,
-                                      absl::string_view kind, NameRule name_rule) {
+                                      absl::string_view kind, NameRule name_rule,
+                                      Scope scope = Scope::kNamespaced) {
   reader.SetIdentity(kind, "", "");
   STRATA_ASSIGN_OR_RETURN(const JsonObject* metadata, reader.GetObject(object, "", "metadata"));
   if (metadata == nullptr) return reader.Error("metadata", "required");
@@ -234,8 +259,12 @@ absl::StatusOr<Metadata> ReadMetadata(ObjectReader& reader, const JsonObject& ob
                           reader.GetString(*metadata, "metadata", "namespace"));
   Metadata result;
   result.name = name.value_or("");
-  result.namespace_ = ns.has_value() && !ns->empty() ? *ns : "default";
-  reader.SetIdentity(kind, result.namespace_, result.name);
+  if (scope == Scope::kNamespaced) {
+    result.namespace_ = ns.has_value() && !ns->empty() ? *ns : "default";
+    reader.SetIdentity(kind, result.namespace_, result.name);
+  } else {
+    reader.SetIdentity(kind, "", result.name);
+  }
   if (result.name.empty()) return reader.Error("metadata.name", "required");
   bool name_ok = name_rule == NameRule::kDns1035Label
                      ? IsDnsLabel(result.name, /*start_with_letter=*/true)
@@ -245,16 +274,21 @@ absl::StatusOr<Metadata> ReadMetadata(ObjectReader& reader, const JsonObject& ob
                                              ? kDns1035LabelRule
                                              : kDns1123SubdomainRule);
   }
-  if (!IsDnsLabel(result.namespace_, /*start_with_letter=*/false)) {
+  if (scope == Scope::kNamespaced && !IsDnsLabel(result.namespace_, /*start_with_letter=*/false)) {
     return reader.Error("metadata.namespace", kDns1123LabelRule);
   }
-  STRATA_ASSIGN_OR_RETURN(result.labels, reader.GetObject(*metadata, "metadata", "labels"));
-  if (result.labels != nullptr) {
-    for (const auto& [key, value] : *result.labels) {
-      if (!value.is_string()) {
-        return reader.Error(Path("metadata.labels", key), "must be a string");
-      }
+  STRATA_ASSIGN_OR_RETURN(result.labels, ReadStringMap(reader, *metadata, "labels"));
+  STRATA_ASSIGN_OR_RETURN(result.annotations, ReadStringMap(reader, *metadata, "annotations"));
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> created,
+                          reader.GetString(*metadata, "metadata", "creationTimestamp"));
+  if (created.has_value()) {
+    absl::Time time;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, *created, &time, &error)) {
+      return reader.Error("metadata.creationTimestamp",
+                          "must be an RFC 3339 time such as 2026-01-02T15:04:05Z");
     }
+    result.created = time;
   }
   return result;
 }
@@ -441,9 +475,219 @@ absl::StatusOr<EndpointSlice> ReadEndpointSlice(ObjectReader& reader, const Json
   return slice;
 }
 
+// ---- Ingress and IngressClass.
+
+constexpr absl::string_view kIngressClassAnnotation = "kubernetes.io/ingress.class";
+constexpr absl::string_view kDefaultClassAnnotation = "ingressclass.kubernetes.io/is-default-class";
+
+// An Ingress host: a DNS name, lowercase, with "*." allowed as the whole first label.
+absl::Status CheckIngressHost(const ObjectReader& reader, const std::string& path,
+                              const std::string& host) {
+  if (IsIpAddress(AF_INET, host) || IsIpAddress(AF_INET6, host)) {
+    return reader.Error(path, "must be a DNS name, not an IP address");
+  }
+  const std::string name = absl::StartsWith(host, "*.") ? host.substr(2) : host;
+  if (!IsDnsSubdomain(name)) {
+    return reader.Error(path,
+                        "must be a DNS name of lowercase a-z, 0-9, '-' and '.' (no port), "
+                        "optionally with \"*\" as its whole first label");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<IngressBackend> ReadIngressBackend(const ObjectReader& reader,
+                                                  const JsonObject& object,
+                                                  const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* service, reader.GetObject(object, path, "service"));
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* resource, reader.GetObject(object, path, "resource"));
+  if ((service == nullptr) == (resource == nullptr)) {
+    return reader.Error(path, "must have exactly one of service and resource");
+  }
+  IngressBackend backend;
+  if (resource != nullptr) {
+    const std::string resource_path = Path(path, "resource");
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> kind,
+                            reader.GetString(*resource, resource_path, "kind"));
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> name,
+                            reader.GetString(*resource, resource_path, "name"));
+    if (!kind.has_value() || kind->empty()) {
+      return reader.Error(Path(resource_path, "kind"), "required");
+    }
+    if (!name.has_value() || name->empty()) {
+      return reader.Error(Path(resource_path, "name"), "required");
+    }
+    backend.resource_kind = *kind;
+    backend.resource_name = *name;
+    return backend;
+  }
+  const std::string service_path = Path(path, "service");
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> name,
+                          reader.GetString(*service, service_path, "name"));
+  if (!name.has_value() || name->empty()) {
+    return reader.Error(Path(service_path, "name"), "required");
+  }
+  if (!IsDnsLabel(*name, /*start_with_letter=*/true)) {
+    return reader.Error(Path(service_path, "name"), kDns1035LabelRule);
+  }
+  backend.service_name = *name;
+  const std::string port_path = Path(service_path, "port");
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* port, reader.GetObject(*service, service_path, "port"));
+  if (port == nullptr) return reader.Error(port_path, "required");
+  STRATA_ASSIGN_OR_RETURN(std::optional<uint32_t> number,
+                          reader.GetPort(*port, port_path, "number"));
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> port_name,
+                          reader.GetString(*port, port_path, "name"));
+  if (port_name.has_value() && port_name->empty()) port_name.reset();
+  if (number.has_value() == port_name.has_value()) {
+    return reader.Error(port_path, "must have exactly one of number and name");
+  }
+  if (number.has_value()) {
+    backend.service_port = *number;
+  } else {
+    if (!IsPortName(*port_name)) return reader.Error(Path(port_path, "name"), kPortNameRule);
+    backend.service_port = *port_name;
+  }
+  return backend;
+}
+
+absl::StatusOr<IngressPath> ReadIngressPath(const ObjectReader& reader, const Json& value,
+                                            const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* object, reader.AsObject(value, path));
+  IngressPath result;
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> path_type,
+                          reader.GetString(*object, path, "pathType"));
+  if (!path_type.has_value()) return reader.Error(Path(path, "pathType"), "required");
+  if (*path_type != "Exact" && *path_type != "Prefix" && *path_type != "ImplementationSpecific") {
+    return reader.Error(Path(path, "pathType"), "must be Exact, Prefix or ImplementationSpecific");
+  }
+  result.path_type = *path_type;
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> p, reader.GetString(*object, path, "path"));
+  result.path = p.value_or("");
+  if (result.path.empty() && result.path_type != "ImplementationSpecific") {
+    return reader.Error(Path(path, "path"), absl::StrCat("required for pathType ", *path_type));
+  }
+  if (!result.path.empty() && result.path.front() != '/') {
+    return reader.Error(Path(path, "path"), "must be an absolute path (start with \"/\")");
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* backend, reader.GetObject(*object, path, "backend"));
+  if (backend == nullptr) return reader.Error(Path(path, "backend"), "required");
+  STRATA_ASSIGN_OR_RETURN(result.backend,
+                          ReadIngressBackend(reader, *backend, Path(path, "backend")));
+  return result;
+}
+
+absl::StatusOr<Ingress> ReadIngress(ObjectReader& reader, const JsonObject& object) {
+  STRATA_ASSIGN_OR_RETURN(Metadata metadata,
+                          ReadMetadata(reader, object, "Ingress", NameRule::kDns1123Subdomain));
+  Ingress ingress;
+  ingress.namespace_ = metadata.namespace_;
+  ingress.name = metadata.name;
+  ingress.created = metadata.created;
+  ingress.ingress_class = MapValue(metadata.annotations, kIngressClassAnnotation);
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
+  if (spec == nullptr) return reader.Error("spec", "required");
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> class_name,
+                          reader.GetString(*spec, "spec", "ingressClassName"));
+  if (class_name.has_value()) {
+    if (!IsDnsSubdomain(*class_name)) {
+      return reader.Error("spec.ingressClassName", kDns1123SubdomainRule);
+    }
+    ingress.ingress_class = *class_name;  // the field wins over the legacy annotation
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* default_backend,
+                          reader.GetObject(*spec, "spec", "defaultBackend"));
+  if (default_backend != nullptr) {
+    STRATA_ASSIGN_OR_RETURN(ingress.default_backend,
+                            ReadIngressBackend(reader, *default_backend, "spec.defaultBackend"));
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* rules, reader.GetList(*spec, "spec", "rules"));
+  if (rules != nullptr) {
+    for (size_t i = 0; i < rules->size(); ++i) {
+      const std::string path = Index("spec.rules", i);
+      STRATA_ASSIGN_OR_RETURN(const JsonObject* rule_object, reader.AsObject((*rules)[i], path));
+      IngressRule rule;
+      STRATA_ASSIGN_OR_RETURN(std::optional<std::string> host,
+                              reader.GetString(*rule_object, path, "host"));
+      rule.host = host.value_or("");
+      if (!rule.host.empty()) {
+        STRATA_RETURN_IF_ERROR(CheckIngressHost(reader, Path(path, "host"), rule.host));
+      }
+      STRATA_ASSIGN_OR_RETURN(const JsonObject* http, reader.GetObject(*rule_object, path, "http"));
+      if (http != nullptr) {
+        const std::string http_path = Path(path, "http");
+        STRATA_ASSIGN_OR_RETURN(const JsonArray* paths, reader.GetList(*http, http_path, "paths"));
+        if (paths == nullptr || paths->empty()) {
+          return reader.Error(Path(http_path, "paths"), "must have at least one path");
+        }
+        for (size_t j = 0; j < paths->size(); ++j) {
+          STRATA_ASSIGN_OR_RETURN(
+              IngressPath ingress_path,
+              ReadIngressPath(reader, (*paths)[j], Index(Path(http_path, "paths"), j)));
+          rule.paths.push_back(std::move(ingress_path));
+        }
+      }
+      ingress.rules.push_back(std::move(rule));
+    }
+  }
+  if (ingress.rules.empty() && !ingress.default_backend.has_value()) {
+    return reader.Error("spec", "must have rules or a defaultBackend");
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* tls, reader.GetList(*spec, "spec", "tls"));
+  if (tls != nullptr) {
+    for (size_t i = 0; i < tls->size(); ++i) {
+      const std::string path = Index("spec.tls", i);
+      STRATA_ASSIGN_OR_RETURN(const JsonObject* tls_object, reader.AsObject((*tls)[i], path));
+      IngressTls entry;
+      STRATA_ASSIGN_OR_RETURN(const JsonArray* hosts, reader.GetList(*tls_object, path, "hosts"));
+      if (hosts != nullptr) {
+        for (size_t j = 0; j < hosts->size(); ++j) {
+          const std::string host_path = Index(Path(path, "hosts"), j);
+          const auto* host = (*hosts)[j].get_ptr<const std::string*>();
+          if (host == nullptr) return reader.Error(host_path, "must be a string");
+          STRATA_RETURN_IF_ERROR(CheckIngressHost(reader, host_path, *host));
+          entry.hosts.push_back(*host);
+        }
+      }
+      STRATA_ASSIGN_OR_RETURN(std::optional<std::string> secret,
+                              reader.GetString(*tls_object, path, "secretName"));
+      entry.secret_name = secret.value_or("");
+      if (!entry.secret_name.empty() && !IsDnsSubdomain(entry.secret_name)) {
+        return reader.Error(Path(path, "secretName"), kDns1123SubdomainRule);
+      }
+      ingress.tls.push_back(std::move(entry));
+    }
+  }
+  return ingress;
+}
+
+absl::StatusOr<IngressClass> ReadIngressClass(ObjectReader& reader, const JsonObject& object) {
+  STRATA_ASSIGN_OR_RETURN(
+      Metadata metadata,
+      ReadMetadata(reader, object, "IngressClass", NameRule::kDns1123Subdomain, Scope::kCluster));
+  IngressClass result;
+  result.name = metadata.name;
+  result.is_default = MapValue(metadata.annotations, kDefaultClassAnnotation) == "true";
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
+  std::optional<std::string> controller;
+  if (spec != nullptr) {
+    STRATA_ASSIGN_OR_RETURN(controller, reader.GetString(*spec, "spec", "controller"));
+  }
+  if (!controller.has_value() || controller->empty()) {
+    return reader.Error("spec.controller", "required");
+  }
+  const size_t slash = controller->find('/');
+  if (slash == std::string::npos || slash + 1 == controller->size() || controller->size() > 250 ||
+      !IsDnsSubdomain(controller->substr(0, slash))) {
+    return reader.Error("spec.controller",
+                        "must be a domain-prefixed path such as \"example.com/edge\"");
+  }
+  result.controller = *controller;
+  return result;
+}
+
 // An object read from a manifest, before it joins a ManifestSet.
 struct ParsedObject {
-  std::variant<Service, EndpointSlice> object;
+  std::variant<Service, EndpointSlice, Ingress, IngressClass> object;
   std::string kind;
   std::string where;   // "file: document N (Kind ns/name)", to start errors
   std::string origin;  // "file document N", to name it in other objects' errors
@@ -488,6 +732,10 @@ absl::Status ReadObject(const Json& value, int document, std::optional<size_t> i
     STRATA_ASSIGN_OR_RETURN(parsed.object, ReadService(reader, *object));
   } else if (*api_version == "discovery.k8s.io/v1" && *kind == "EndpointSlice") {
     STRATA_ASSIGN_OR_RETURN(parsed.object, ReadEndpointSlice(reader, *object));
+  } else if (*api_version == "networking.k8s.io/v1" && *kind == "Ingress") {
+    STRATA_ASSIGN_OR_RETURN(parsed.object, ReadIngress(reader, *object));
+  } else if (*api_version == "networking.k8s.io/v1" && *kind == "IngressClass") {
+    STRATA_ASSIGN_OR_RETURN(parsed.object, ReadIngressClass(reader, *object));
   } else {
     ++context.skipped;
     return absl::OkStatus();
@@ -499,8 +747,16 @@ absl::Status ReadObject(const Json& value, int document, std::optional<size_t> i
   return absl::OkStatus();
 }
 
-ObjectKey KeyOf(const std::variant<Service, EndpointSlice>& object) {
-  return std::visit([](const auto& o) { return ObjectKey(o.namespace_, o.name); }, object);
+ObjectKey KeyOf(const std::variant<Service, EndpointSlice, Ingress, IngressClass>& object) {
+  return std::visit(
+      [](const auto& o) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(o)>, IngressClass>) {
+          return ObjectKey("", o.name);  // cluster-scoped
+        } else {
+          return ObjectKey(o.namespace_, o.name);
+        }
+      },
+      object);
 }
 
 // The contents of the regular file `path`, or nullopt if it is not a regular file or is gone.
@@ -581,6 +837,12 @@ absl::Status ManifestSet::AddManifest(std::string_view file_name, std::string_vi
     } else if (auto* slice = std::get_if<EndpointSlice>(&parsed.object)) {
       state_.endpoint_slices.emplace(std::move(key), std::move(*slice));
       ++stats_.endpoint_slices;
+    } else if (auto* ingress = std::get_if<Ingress>(&parsed.object)) {
+      state_.ingresses.emplace(std::move(key), std::move(*ingress));
+      ++stats_.ingresses;
+    } else if (auto* ingress_class = std::get_if<IngressClass>(&parsed.object)) {
+      state_.ingress_classes.emplace(key.second, std::move(*ingress_class));
+      ++stats_.ingress_classes;
     }
   }
   origins_.merge(new_origins);

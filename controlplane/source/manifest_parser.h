@@ -16,11 +16,12 @@ namespace strata::source {
 
 // Reads Kubernetes manifests (YAML or JSON, several documents per file) into a ClusterState.
 //
-// Objects read: `v1` Service and `discovery.k8s.io/v1` EndpointSlice, also as the items of a
-// `v1` List. Every document must be an object with string `apiVersion` and `kind`; objects of
-// any other kind are skipped and counted. Fields strata does not use are ignored; the ones it
-// uses are validated and defaulted as the Kubernetes API server would (metadata.namespace
-// "default", protocol TCP, absent targetPort = port, absent ready/serving = true, ...).
+// Objects read: `v1` Service, `discovery.k8s.io/v1` EndpointSlice, `networking.k8s.io/v1`
+// Ingress and IngressClass, also as the items of a `v1` List. Every document must be an object with
+// string `apiVersion` and `kind`; objects of any other kind are skipped and counted. Fields strata
+// does not use are ignored; the ones it uses are validated and defaulted as the Kubernetes API
+// server would (metadata.namespace "default", protocol TCP, absent targetPort = port, absent
+// ready/serving = true, ...).
 //
 // Errors are InvalidArgument and name the file, the document (1-based, in the YAML stream), the
 // object when known, and the field:
@@ -36,6 +37,8 @@ struct ManifestStats {
   int documents = 0;        // non-empty YAML documents
   int services = 0;         // Services read
   int endpoint_slices = 0;  // EndpointSlices read
+  int ingresses = 0;        // Ingresses read
+  int ingress_classes = 0;  // IngressClasses read
   int skipped_objects = 0;  // objects of other kinds
 };
 

@@ -28,7 +28,8 @@ void CheckError(const absl::Status& status, absl::string_view file_name) {
 
 bool SameStats(const strata::source::ManifestStats& a, const strata::source::ManifestStats& b) {
   return a.files == b.files && a.documents == b.documents && a.services == b.services &&
-         a.endpoint_slices == b.endpoint_slices && a.skipped_objects == b.skipped_objects;
+         a.endpoint_slices == b.endpoint_slices && a.ingresses == b.ingresses &&
+         a.ingress_classes == b.ingress_classes && a.skipped_objects == b.skipped_objects;
 }
 
 }  // namespace
@@ -40,7 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!status.ok()) {
     CheckError(status, "fuzz.yaml");
     if (set.stats().files != 0 || !set.state().services.empty() ||
-        !set.state().endpoint_slices.empty()) {
+        !set.state().endpoint_slices.empty() || !set.state().ingresses.empty() ||
+        !set.state().ingress_classes.empty()) {
       Fail("a failed file added objects", status);
     }
     return 0;
@@ -48,12 +50,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const strata::source::ManifestStats before = set.stats();
   const size_t services = set.state().services.size();
   const size_t slices = set.state().endpoint_slices.size();
+  const size_t ingresses = set.state().ingresses.size();
+  const size_t classes = set.state().ingress_classes.size();
   if (before.files != 1 || static_cast<size_t>(before.services) != services ||
-      static_cast<size_t>(before.endpoint_slices) != slices) {
+      static_cast<size_t>(before.endpoint_slices) != slices ||
+      static_cast<size_t>(before.ingresses) != ingresses ||
+      static_cast<size_t>(before.ingress_classes) != classes) {
     Fail("stats do not match the state", status);
   }
   absl::Status again = set.AddManifest("again.yaml", text);
-  if (services + slices > 0) {
+  if (services + slices + ingresses + classes > 0) {
     if (again.ok()) Fail("the same objects were added twice", again);
     CheckError(again, "again.yaml");
     if (!SameStats(set.stats(), before)) Fail("a failed file changed the stats", again);

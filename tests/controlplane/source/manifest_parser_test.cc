@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "controlplane/source/cluster_state.h"
 #include "controlplane/source/cluster_state_util.h"
 #include "gmock/gmock.h"
@@ -268,6 +269,117 @@ spec:
             "integer 1..65535");
 }
 
+TEST(ManifestParserTest, Ingress) {
+  ManifestSet set;
+  ASSERT_TRUE(set.AddManifest("ingress.yaml", R"(
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: shop
+  namespace: team-a
+  creationTimestamp: "2026-03-04T05:06:07Z"
+  annotations: {kubernetes.io/ingress.class: legacy}
+spec:
+  ingressClassName: strata
+  defaultBackend:
+    resource: {apiGroup: k8s.example.com, kind: StorageBucket, name: static}
+  tls:
+  - hosts: [shop.example.com, "*.shop.example.com"]
+    secretName: shop-tls
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {name: http}}}}
+      - {path: /, pathType: Exact, backend: {service: {name: web, port: {number: 8080}}}}
+      - {pathType: ImplementationSpecific, backend: {service: {name: web, port: {number: 8080}}}}
+  - http:
+      paths:
+      - {path: /health, pathType: Exact, backend: {service: {name: web, port: {number: 8080}}}}
+  - host: "*.shop.example.com"
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: strata
+  annotations: {ingressclass.kubernetes.io/is-default-class: "true"}
+spec:
+  controller: strata.dev/edge
+)")
+                  .ok());
+  EXPECT_EQ(set.stats().ingresses, 1);
+  EXPECT_EQ(set.stats().ingress_classes, 1);
+  const ClusterState& state = set.state();
+  ASSERT_EQ(state.ingresses.count(ObjectKey("team-a", "shop")), 1u);
+  const Ingress& ingress = state.ingresses.at(ObjectKey("team-a", "shop"));
+  EXPECT_EQ(ingress.ingress_class, "strata");  // the field wins over the annotation
+  ASSERT_TRUE(ingress.created.has_value());
+  EXPECT_EQ(*ingress.created, absl::FromUnixSeconds(1772600767));
+  ASSERT_TRUE(ingress.default_backend.has_value());
+  EXPECT_EQ(ingress.default_backend->resource_kind, "StorageBucket");
+  EXPECT_EQ(ingress.default_backend->resource_name, "static");
+  EXPECT_TRUE(ingress.default_backend->service_name.empty());
+  ASSERT_EQ(ingress.tls.size(), 1u);
+  EXPECT_THAT(ingress.tls[0].hosts, ElementsAre("shop.example.com", "*.shop.example.com"));
+  EXPECT_EQ(ingress.tls[0].secret_name, "shop-tls");
+  ASSERT_EQ(ingress.rules.size(), 3u);
+  EXPECT_EQ(ingress.rules[0].host, "shop.example.com");
+  ASSERT_EQ(ingress.rules[0].paths.size(), 3u);
+  EXPECT_EQ(ingress.rules[0].paths[0].path, "/api");
+  EXPECT_EQ(ingress.rules[0].paths[0].path_type, "Prefix");
+  EXPECT_EQ(ingress.rules[0].paths[0].backend.service_name, "api");
+  EXPECT_EQ(ingress.rules[0].paths[0].backend.service_port,
+            (std::variant<uint32_t, std::string>(std::string("http"))));
+  EXPECT_EQ(ingress.rules[0].paths[1].backend.service_port,
+            (std::variant<uint32_t, std::string>(uint32_t{8080})));
+  EXPECT_EQ(ingress.rules[0].paths[2].path, "");
+  EXPECT_EQ(ingress.rules[1].host, "");  // every host
+  EXPECT_EQ(ingress.rules[2].host, "*.shop.example.com");
+  EXPECT_TRUE(ingress.rules[2].paths.empty());
+
+  ASSERT_EQ(state.ingress_classes.count("strata"), 1u);
+  const IngressClass& ingress_class = state.ingress_classes.at("strata");
+  EXPECT_EQ(ingress_class.controller, "strata.dev/edge");
+  EXPECT_TRUE(ingress_class.is_default);
+}
+
+TEST(ManifestParserTest, IngressDefaults) {
+  ClusterState state = Parse(R"(
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  annotations: {kubernetes.io/ingress.class: legacy}
+spec:
+  defaultBackend: {service: {name: web, port: {number: 80}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: other, namespace: ignored}
+spec: {controller: example.com/other}
+)");
+  const Ingress& ingress = state.ingresses.at(ObjectKey("default", "web"));
+  EXPECT_EQ(ingress.ingress_class, "legacy");  // the annotation, without the field
+  EXPECT_FALSE(ingress.created.has_value());
+  EXPECT_TRUE(ingress.rules.empty());
+  EXPECT_FALSE(state.ingress_classes.at("other").is_default);
+}
+
+TEST(ManifestParserTest, IngressEquality) {
+  const std::string manifest =
+      "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\nspec:\n"
+      "  rules: [{host: a.example, http: {paths: [{path: /, pathType: Prefix, backend: "
+      "{service: {name: web, port: {number: 80}}}}]}}]\n";
+  ClusterState a = Parse(manifest);
+  ClusterState b = Parse(manifest);
+  EXPECT_TRUE(a == b);
+  b.ingresses.begin()->second.rules[0].paths[0].path_type = "Exact";
+  EXPECT_FALSE(a == b);
+  b = a;
+  b.ingresses.begin()->second.rules[0].paths[0].backend.service_port = std::string("http");
+  EXPECT_FALSE(a == b);
+}
+
 struct ErrorCase {
   std::string name;
   std::string manifest;
@@ -287,6 +399,20 @@ constexpr char kSlice[] = "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\
 
 std::string Svc(const std::string& rest) { return kSvc + rest; }
 std::string Slice(const std::string& rest) { return kSlice + rest; }
+
+constexpr char kI[] = "services.yaml: document 1 (Ingress default/web): ";
+constexpr char kDns1035[] =
+    "must be a DNS label: at most 63 characters of a-z, 0-9 and '-', starting with a letter and "
+    "ending with a letter or digit";
+constexpr char kGoodPath[] =
+    "paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]";
+
+std::string Ing(const std::string& spec) {
+  return "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\n" + spec;
+}
+std::string IngRule(const std::string& host, const std::string& http) {
+  return absl::StrCat("spec:\n  rules:\n  - ", host, "\n    http: {", http, "}\n");
+}
 
 std::vector<ErrorCase> ErrorCases() {
   constexpr char kP[] = "services.yaml: document 1 (Service default/web): ";
@@ -420,6 +546,80 @@ std::vector<ErrorCase> ErrorCases() {
       {"DuplicateObject", Svc(web) + "---\n" + Svc("metadata: {name: web, namespace: default}\n"),
        "services.yaml: document 2 (Service default/web): duplicate object, first defined in "
        "services.yaml document 1"},
+      {"IngressWithoutRulesOrDefault", Ing("spec: {tls: []}\n"),
+       std::string(kI) + "spec: must have rules or a defaultBackend"},
+      {"IngressNoSpec", Ing(""), std::string(kI) + "spec: required"},
+      {"IngressHostIsIp", Ing(IngRule("host: 10.0.0.1", kGoodPath)),
+       std::string(kI) + "spec.rules[0].host: must be a DNS name, not an IP address"},
+      {"IngressHostWithPort", Ing(IngRule("host: shop.example:80", kGoodPath)),
+       std::string(kI) + "spec.rules[0].host: must be a DNS name of lowercase a-z, 0-9, '-' and "
+                         "'.' (no port), optionally with \"*\" as its whole first label"},
+      {"IngressWildcardNotFirst", Ing(IngRule("host: shop.*.example", kGoodPath)),
+       std::string(kI) + "spec.rules[0].host: must be a DNS name of lowercase a-z, 0-9, '-' and "
+                         "'.' (no port), optionally with \"*\" as its whole first label"},
+      {"IngressNoPaths", Ing(IngRule("host: a.example", "paths: []")),
+       std::string(kI) + "spec.rules[0].http.paths: must have at least one path"},
+      {"IngressNoPathType",
+       Ing(IngRule("host: a.example",
+                   "paths: [{path: /, backend: {service: {name: web, port: {number: 80}}}}]")),
+       std::string(kI) + "spec.rules[0].http.paths[0].pathType: required"},
+      {"IngressBadPathType",
+       Ing(IngRule("host: a.example",
+                   "paths: [{path: /, pathType: Regex, backend: {service: "
+                   "{name: web, port: {number: 80}}}}]")),
+       std::string(kI) +
+           "spec.rules[0].http.paths[0].pathType: must be Exact, Prefix or ImplementationSpecific"},
+      {"IngressRelativePath",
+       Ing(IngRule("host: a.example",
+                   "paths: [{path: api, pathType: Prefix, backend: {service: "
+                   "{name: web, port: {number: 80}}}}]")),
+       std::string(kI) +
+           "spec.rules[0].http.paths[0].path: must be an absolute path (start with \"/\")"},
+      {"IngressExactWithoutPath",
+       Ing(IngRule("host: a.example",
+                   "paths: [{pathType: Exact, backend: {service: "
+                   "{name: web, port: {number: 80}}}}]")),
+       std::string(kI) + "spec.rules[0].http.paths[0].path: required for pathType Exact"},
+      {"IngressBackendBoth",
+       Ing("spec:\n  defaultBackend: {service: {name: web, port: {number: 80}}, resource: {kind: "
+           "Bucket, name: b}}\n"),
+       std::string(kI) + "spec.defaultBackend: must have exactly one of service and resource"},
+      {"IngressPortBoth",
+       Ing("spec:\n  defaultBackend: {service: {name: web, port: {number: 80, name: http}}}\n"),
+       std::string(kI) +
+           "spec.defaultBackend.service.port: must have exactly one of number and name"},
+      {"IngressPortMissing", Ing("spec:\n  defaultBackend: {service: {name: web}}\n"),
+       std::string(kI) + "spec.defaultBackend.service.port: required"},
+      {"IngressPortOutOfRange",
+       Ing("spec:\n  defaultBackend: {service: {name: web, port: {number: 70000}}}\n"),
+       std::string(kI) + "spec.defaultBackend.service.port.number: must be an integer 1..65535"},
+      {"IngressServiceNameBad",
+       Ing("spec:\n  defaultBackend: {service: {name: Web, port: {number: 80}}}\n"),
+       std::string(kI) + "spec.defaultBackend.service.name: " + std::string(kDns1035)},
+      {"IngressClassNameBad",
+       Ing("spec:\n  ingressClassName: Edge_Class\n  defaultBackend: {service: {name: web, port: "
+           "{number: 80}}}\n"),
+       std::string(kI) + "spec.ingressClassName: must be a DNS subdomain: at most 253 "
+                         "characters, dot-separated DNS labels of a-z, 0-9 and '-'"},
+      {"IngressTlsHostBad",
+       Ing("spec:\n  tls: [{hosts: [\"*\"]}]\n  defaultBackend: {service: {name: web, port: "
+           "{number: 80}}}\n"),
+       std::string(kI) + "spec.tls[0].hosts[0]: must be a DNS name of lowercase a-z, 0-9, '-' "
+                         "and '.' (no port), optionally with \"*\" as its whole first label"},
+      {"IngressCreationTimestampBad",
+       "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, "
+       "creationTimestamp: yesterday}\nspec: {defaultBackend: {service: {name: web, port: "
+       "{number: 80}}}}\n",
+       std::string(kI) +
+           "metadata.creationTimestamp: must be an RFC 3339 time such as 2026-01-02T15:04:05Z"},
+      {"IngressClassNoController",
+       "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: edge}\n",
+       "services.yaml: document 1 (IngressClass /edge): spec.controller: required"},
+      {"IngressClassControllerNotDomainPrefixed",
+       "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: edge}\nspec: "
+       "{controller: strata}\n",
+       "services.yaml: document 1 (IngressClass /edge): spec.controller: must be a "
+       "domain-prefixed path such as \"example.com/edge\""},
       {"DuplicateObjectInList",
        Svc(web) + "---\napiVersion: v1\nkind: List\nitems:\n" +
            "- {apiVersion: v1, kind: Service, metadata: {name: web}}\n",
