@@ -116,11 +116,53 @@ struct IngressClass {
   bool is_default = false;
 };
 
+// A service of a Traefik IngressRoute route.
+struct IngressRouteService {
+  std::string name;
+  std::string kind = "Service";  // Service or TraefikService
+  std::string namespace_;        // empty: the IngressRoute's namespace
+  // A number, or the name of one of the Service's ports; 0 when absent.
+  std::variant<uint32_t, std::string> port = uint32_t{0};
+  std::optional<int64_t> weight;
+  std::string scheme;  // http, https or h2c; empty when absent
+  bool pass_host_header = true;
+};
+
+// A middleware reference of a route (strata reports every one as unsupported for now).
+struct MiddlewareRef {
+  std::string name;
+  std::string namespace_;  // empty: the IngressRoute's namespace
+};
+
+struct IngressRouteRoute {
+  std::string match;     // the rule, as written; checked with translate::ParseTraefikRule
+  int64_t priority = 0;  // 0: Traefik's default, the length of `match`
+  std::vector<IngressRouteService> services;
+  std::vector<MiddlewareRef> middlewares;
+};
+
+// Traefik IngressRoute (`traefik.io/v1alpha1`, or the older `traefik.containo.us/v1alpha1`;
+// when both exist for one namespace/name, the traefik.io one is used, as Traefik does).
+struct IngressRoute {
+  std::string namespace_;
+  std::string name;
+  std::string api_group;  // traefik.io or traefik.containo.us
+  std::optional<absl::Time> created;
+  std::string
+      ingress_class;  // spec.ingressClassName, or the kubernetes.io/ingress.class annotation
+  std::vector<std::string> entry_points;  // empty: every entry point
+  std::vector<IngressRouteRoute> routes;
+  std::string tls_secret_name;  // spec.tls.secretName; empty when absent
+  bool tls = false;             // spec.tls is present
+  std::string tls_cert_resolver;
+};
+
 struct ClusterState {
   std::map<ObjectKey, Service> services;
   std::map<ObjectKey, EndpointSlice> endpoint_slices;
   std::map<ObjectKey, Ingress> ingresses;
   std::map<std::string, IngressClass> ingress_classes;  // by name
+  std::map<ObjectKey, IngressRoute> ingress_routes;
 };
 
 using ClusterStateConstSharedPtr = std::shared_ptr<const ClusterState>;

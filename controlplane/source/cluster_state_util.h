@@ -62,9 +62,32 @@ inline bool operator==(const IngressClass& a, const IngressClass& b) {
   return a.name == b.name && a.controller == b.controller && a.is_default == b.is_default;
 }
 
+inline bool operator==(const IngressRouteService& a, const IngressRouteService& b) {
+  return a.name == b.name && a.kind == b.kind && a.namespace_ == b.namespace_ && a.port == b.port &&
+         a.weight == b.weight && a.scheme == b.scheme && a.pass_host_header == b.pass_host_header;
+}
+
+inline bool operator==(const MiddlewareRef& a, const MiddlewareRef& b) {
+  return a.name == b.name && a.namespace_ == b.namespace_;
+}
+
+inline bool operator==(const IngressRouteRoute& a, const IngressRouteRoute& b) {
+  return a.match == b.match && a.priority == b.priority && a.services == b.services &&
+         a.middlewares == b.middlewares;
+}
+
+inline bool operator==(const IngressRoute& a, const IngressRoute& b) {
+  return a.namespace_ == b.namespace_ && a.name == b.name && a.api_group == b.api_group &&
+         a.created == b.created && a.ingress_class == b.ingress_class &&
+         a.entry_points == b.entry_points && a.routes == b.routes &&
+         a.tls_secret_name == b.tls_secret_name && a.tls == b.tls &&
+         a.tls_cert_resolver == b.tls_cert_resolver;
+}
+
 inline bool operator==(const ClusterState& a, const ClusterState& b) {
   return a.services == b.services && a.endpoint_slices == b.endpoint_slices &&
-         a.ingresses == b.ingresses && a.ingress_classes == b.ingress_classes;
+         a.ingresses == b.ingresses && a.ingress_classes == b.ingress_classes &&
+         a.ingress_routes == b.ingress_routes;
 }
 
 }  // namespace strata::source

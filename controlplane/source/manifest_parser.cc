@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -28,6 +29,7 @@
 #include "common/status_macros.h"
 #include "common/yaml_json.h"
 #include "controlplane/source/scoped_fd.h"
+#include "controlplane/translate/traefik_rule.h"
 #include "nlohmann/json.hpp"
 
 namespace strata::source {
@@ -685,9 +687,189 @@ absl::StatusOr<IngressClass> ReadIngressClass(ObjectReader& reader, const JsonOb
   return result;
 }
 
+// ---- Traefik IngressRoute.
+
+absl::StatusOr<IngressRouteService> ReadIngressRouteService(const ObjectReader& reader,
+                                                            const Json& value,
+                                                            const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* object, reader.AsObject(value, path));
+  IngressRouteService service;
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> name, reader.GetString(*object, path, "name"));
+  if (!name.has_value() || name->empty()) return reader.Error(Path(path, "name"), "required");
+  service.name = *name;
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> kind, reader.GetString(*object, path, "kind"));
+  if (kind.has_value() && !kind->empty()) {
+    if (*kind != "Service" && *kind != "TraefikService") {
+      return reader.Error(Path(path, "kind"), "must be Service or TraefikService");
+    }
+    service.kind = *kind;
+  }
+  if (service.kind == "Service" && !IsDnsLabel(service.name, /*start_with_letter=*/true)) {
+    return reader.Error(Path(path, "name"), kDns1035LabelRule);
+  }
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> ns,
+                          reader.GetString(*object, path, "namespace"));
+  service.namespace_ = ns.value_or("");
+  if (!service.namespace_.empty() && !IsDnsLabel(service.namespace_, false)) {
+    return reader.Error(Path(path, "namespace"), kDns1123LabelRule);
+  }
+  if (const Json* port = Member(*object, "port")) {
+    const std::string port_path = Path(path, "port");
+    if (const auto* port_name = port->get_ptr<const std::string*>()) {
+      // Traefik also takes a number written as a string.
+      int64_t n = 0;
+      if (absl::SimpleAtoi(*port_name, &n)) {
+        if (!IsPortNumber(n)) return reader.Error(port_path, kPortRule);
+        service.port = static_cast<uint32_t>(n);
+      } else if (!IsPortName(*port_name)) {
+        return reader.Error(port_path, "must be an integer 1..65535 or a port name");
+      } else {
+        service.port = *port_name;
+      }
+    } else {
+      std::optional<int64_t> n = AsInt(*port);
+      if (!n.has_value() || !IsPortNumber(*n)) {
+        return reader.Error(port_path, "must be an integer 1..65535 or a port name");
+      }
+      service.port = static_cast<uint32_t>(*n);
+    }
+  }
+  if (const Json* weight = Member(*object, "weight")) {
+    std::optional<int64_t> n = AsInt(*weight);
+    if (!n.has_value() || *n < 0) {
+      return reader.Error(Path(path, "weight"), "must be a non-negative integer");
+    }
+    service.weight = *n;
+  }
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> scheme,
+                          reader.GetString(*object, path, "scheme"));
+  service.scheme = scheme.value_or("");
+  if (!service.scheme.empty() && service.scheme != "http" && service.scheme != "https" &&
+      service.scheme != "h2c") {
+    return reader.Error(Path(path, "scheme"), "must be http, https or h2c");
+  }
+  STRATA_ASSIGN_OR_RETURN(std::optional<bool> pass_host,
+                          reader.GetBool(*object, path, "passHostHeader"));
+  service.pass_host_header = pass_host.value_or(true);
+  return service;
+}
+
+absl::StatusOr<IngressRouteRoute> ReadIngressRouteRoute(const ObjectReader& reader,
+                                                        const Json& value,
+                                                        const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* object, reader.AsObject(value, path));
+  IngressRouteRoute route;
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> kind, reader.GetString(*object, path, "kind"));
+  if (kind.has_value() && !kind->empty() && *kind != "Rule") {
+    return reader.Error(Path(path, "kind"), "must be Rule");
+  }
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> syntax,
+                          reader.GetString(*object, path, "syntax"));
+  if (syntax.has_value() && !syntax->empty() && *syntax != "v3") {
+    return reader.Error(Path(path, "syntax"),
+                        "only the Traefik v3 rule syntax is supported; rewrite the rule in it");
+  }
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> match,
+                          reader.GetString(*object, path, "match"));
+  if (!match.has_value() || match->empty()) return reader.Error(Path(path, "match"), "required");
+  if (absl::StatusOr<translate::TraefikRule> rule = translate::ParseTraefikRule(*match);
+      !rule.ok()) {
+    return reader.Error(Path(path, "match"), rule.status().message());
+  }
+  route.match = *match;
+  if (const Json* priority = Member(*object, "priority")) {
+    std::optional<int64_t> n = AsInt(*priority);
+    if (!n.has_value() || *n < 0) {
+      return reader.Error(Path(path, "priority"), "must be a non-negative integer");
+    }
+    route.priority = *n;
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* services, reader.GetList(*object, path, "services"));
+  if (services != nullptr) {
+    for (size_t i = 0; i < services->size(); ++i) {
+      STRATA_ASSIGN_OR_RETURN(
+          IngressRouteService service,
+          ReadIngressRouteService(reader, (*services)[i], Index(Path(path, "services"), i)));
+      route.services.push_back(std::move(service));
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* middlewares,
+                          reader.GetList(*object, path, "middlewares"));
+  if (middlewares != nullptr) {
+    for (size_t i = 0; i < middlewares->size(); ++i) {
+      const std::string middleware_path = Index(Path(path, "middlewares"), i);
+      STRATA_ASSIGN_OR_RETURN(const JsonObject* middleware,
+                              reader.AsObject((*middlewares)[i], middleware_path));
+      MiddlewareRef ref;
+      STRATA_ASSIGN_OR_RETURN(std::optional<std::string> name,
+                              reader.GetString(*middleware, middleware_path, "name"));
+      if (!name.has_value() || name->empty()) {
+        return reader.Error(Path(middleware_path, "name"), "required");
+      }
+      ref.name = *name;
+      STRATA_ASSIGN_OR_RETURN(std::optional<std::string> ns,
+                              reader.GetString(*middleware, middleware_path, "namespace"));
+      ref.namespace_ = ns.value_or("");
+      route.middlewares.push_back(std::move(ref));
+    }
+  }
+  return route;
+}
+
+absl::StatusOr<IngressRoute> ReadIngressRoute(ObjectReader& reader, const JsonObject& object,
+                                              absl::string_view api_group) {
+  STRATA_ASSIGN_OR_RETURN(
+      Metadata metadata, ReadMetadata(reader, object, "IngressRoute", NameRule::kDns1123Subdomain));
+  IngressRoute result;
+  result.namespace_ = metadata.namespace_;
+  result.name = metadata.name;
+  result.api_group = std::string(api_group);
+  result.created = metadata.created;
+  result.ingress_class = MapValue(metadata.annotations, kIngressClassAnnotation);
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
+  if (spec == nullptr) return reader.Error("spec", "required");
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> class_name,
+                          reader.GetString(*spec, "spec", "ingressClassName"));
+  if (class_name.has_value() && !class_name->empty()) result.ingress_class = *class_name;
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* entry_points,
+                          reader.GetList(*spec, "spec", "entryPoints"));
+  if (entry_points != nullptr) {
+    for (size_t i = 0; i < entry_points->size(); ++i) {
+      const auto* entry_point = (*entry_points)[i].get_ptr<const std::string*>();
+      if (entry_point == nullptr || entry_point->empty()) {
+        return reader.Error(Index("spec.entryPoints", i), "must be a non-empty string");
+      }
+      result.entry_points.push_back(*entry_point);
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* routes, reader.GetList(*spec, "spec", "routes"));
+  if (routes == nullptr || routes->empty()) {
+    return reader.Error("spec.routes", "must have at least one route");
+  }
+  for (size_t i = 0; i < routes->size(); ++i) {
+    STRATA_ASSIGN_OR_RETURN(IngressRouteRoute route,
+                            ReadIngressRouteRoute(reader, (*routes)[i], Index("spec.routes", i)));
+    result.routes.push_back(std::move(route));
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* tls, reader.GetObject(*spec, "spec", "tls"));
+  if (tls != nullptr) {
+    result.tls = true;
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> secret,
+                            reader.GetString(*tls, "spec.tls", "secretName"));
+    result.tls_secret_name = secret.value_or("");
+    if (!result.tls_secret_name.empty() && !IsDnsSubdomain(result.tls_secret_name)) {
+      return reader.Error("spec.tls.secretName", kDns1123SubdomainRule);
+    }
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> resolver,
+                            reader.GetString(*tls, "spec.tls", "certResolver"));
+    result.tls_cert_resolver = resolver.value_or("");
+  }
+  return result;
+}
+
 // An object read from a manifest, before it joins a ManifestSet.
 struct ParsedObject {
-  std::variant<Service, EndpointSlice, Ingress, IngressClass> object;
+  std::variant<Service, EndpointSlice, Ingress, IngressClass, IngressRoute> object;
   std::string kind;
   std::string where;   // "file: document N (Kind ns/name)", to start errors
   std::string origin;  // "file document N", to name it in other objects' errors
@@ -736,6 +918,13 @@ absl::Status ReadObject(const Json& value, int document, std::optional<size_t> i
     STRATA_ASSIGN_OR_RETURN(parsed.object, ReadIngress(reader, *object));
   } else if (*api_version == "networking.k8s.io/v1" && *kind == "IngressClass") {
     STRATA_ASSIGN_OR_RETURN(parsed.object, ReadIngressClass(reader, *object));
+  } else if ((*api_version == "traefik.io/v1alpha1" ||
+              *api_version == "traefik.containo.us/v1alpha1") &&
+             *kind == "IngressRoute") {
+    const std::string group = api_version->substr(0, api_version->find('/'));
+    STRATA_ASSIGN_OR_RETURN(parsed.object, ReadIngressRoute(reader, *object, group));
+    // The two API groups are two kinds: the same name may exist in both.
+    kind = absl::StrCat(*kind, ".", group);
   } else {
     ++context.skipped;
     return absl::OkStatus();
@@ -747,7 +936,8 @@ absl::Status ReadObject(const Json& value, int document, std::optional<size_t> i
   return absl::OkStatus();
 }
 
-ObjectKey KeyOf(const std::variant<Service, EndpointSlice, Ingress, IngressClass>& object) {
+ObjectKey KeyOf(
+    const std::variant<Service, EndpointSlice, Ingress, IngressClass, IngressRoute>& object) {
   return std::visit(
       [](const auto& o) {
         if constexpr (std::is_same_v<std::decay_t<decltype(o)>, IngressClass>) {
@@ -843,6 +1033,11 @@ absl::Status ManifestSet::AddManifest(std::string_view file_name, std::string_vi
     } else if (auto* ingress_class = std::get_if<IngressClass>(&parsed.object)) {
       state_.ingress_classes.emplace(key.second, std::move(*ingress_class));
       ++stats_.ingress_classes;
+    } else if (auto* route = std::get_if<IngressRoute>(&parsed.object)) {
+      // One name in both API groups: the traefik.io object is the one used.
+      auto [it, inserted] = state_.ingress_routes.try_emplace(std::move(key), *route);
+      if (!inserted && route->api_group == "traefik.io") it->second = std::move(*route);
+      ++stats_.ingress_routes;
     }
   }
   origins_.merge(new_origins);

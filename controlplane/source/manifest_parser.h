@@ -17,7 +17,9 @@ namespace strata::source {
 // Reads Kubernetes manifests (YAML or JSON, several documents per file) into a ClusterState.
 //
 // Objects read: `v1` Service, `discovery.k8s.io/v1` EndpointSlice, `networking.k8s.io/v1`
-// Ingress and IngressClass, also as the items of a `v1` List. Every document must be an object with
+// Ingress and IngressClass, and Traefik's IngressRoute (`traefik.io/v1alpha1` and
+// `traefik.containo.us/v1alpha1`; its `match` must parse as a Traefik v3 rule), also as the
+// items of a `v1` List. Every document must be an object with
 // string `apiVersion` and `kind`; objects of any other kind are skipped and counted. Fields strata
 // does not use are ignored; the ones it uses are validated and defaulted as the Kubernetes API
 // server would (metadata.namespace "default", protocol TCP, absent targetPort = port, absent
@@ -39,6 +41,7 @@ struct ManifestStats {
   int endpoint_slices = 0;  // EndpointSlices read
   int ingresses = 0;        // Ingresses read
   int ingress_classes = 0;  // IngressClasses read
+  int ingress_routes = 0;   // Traefik IngressRoutes read (both API groups)
   int skipped_objects = 0;  // objects of other kinds
 };
 

@@ -380,6 +380,82 @@ TEST(ManifestParserTest, IngressEquality) {
   EXPECT_FALSE(a == b);
 }
 
+constexpr char kIngressRoute[] = R"(
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata:
+  name: shop
+  namespace: team-a
+  annotations: {kubernetes.io/ingress.class: traefik-edge}
+spec:
+  entryPoints: [websecure]
+  routes:
+  - match: Host(`shop.example.com`) && PathPrefix(`/api`)
+    kind: Rule
+    priority: 50
+    services:
+    - {name: api, port: http, weight: 3}
+    - {name: api-canary, namespace: team-a, port: 8080, weight: 1, scheme: h2c, passHostHeader: false}
+    middlewares:
+    - {name: strip-api}
+  - match: Host(`shop.example.com`)
+    services:
+    - {name: web, port: "80"}
+    - {name: blend, kind: TraefikService}
+  tls:
+    secretName: shop-tls
+    certResolver: letsencrypt
+)";
+
+TEST(ManifestParserTest, TraefikIngressRoute) {
+  ManifestSet set;
+  ASSERT_TRUE(set.AddManifest("routes.yaml", kIngressRoute).ok());
+  EXPECT_EQ(set.stats().ingress_routes, 1);
+  const IngressRoute& route = set.state().ingress_routes.at(ObjectKey("team-a", "shop"));
+  EXPECT_EQ(route.api_group, "traefik.io");
+  EXPECT_EQ(route.ingress_class, "traefik-edge");
+  EXPECT_THAT(route.entry_points, ElementsAre("websecure"));
+  ASSERT_EQ(route.routes.size(), 2u);
+  EXPECT_EQ(route.routes[0].match, "Host(`shop.example.com`) && PathPrefix(`/api`)");
+  EXPECT_EQ(route.routes[0].priority, 50);
+  ASSERT_EQ(route.routes[0].services.size(), 2u);
+  EXPECT_EQ(route.routes[0].services[0].port,
+            (std::variant<uint32_t, std::string>(std::string("http"))));
+  EXPECT_EQ(route.routes[0].services[0].weight, 3);
+  EXPECT_TRUE(route.routes[0].services[0].pass_host_header);
+  EXPECT_EQ(route.routes[0].services[1].port, (std::variant<uint32_t, std::string>(8080u)));
+  EXPECT_EQ(route.routes[0].services[1].scheme, "h2c");
+  EXPECT_FALSE(route.routes[0].services[1].pass_host_header);
+  ASSERT_EQ(route.routes[0].middlewares.size(), 1u);
+  EXPECT_EQ(route.routes[0].middlewares[0].name, "strip-api");
+  EXPECT_EQ(route.routes[1].priority, 0);  // Traefik's default: the rule's length
+  EXPECT_EQ(route.routes[1].services[0].port, (std::variant<uint32_t, std::string>(80u)));
+  EXPECT_EQ(route.routes[1].services[1].kind, "TraefikService");
+  EXPECT_FALSE(route.routes[1].services[1].weight.has_value());
+  EXPECT_TRUE(route.tls);
+  EXPECT_EQ(route.tls_secret_name, "shop-tls");
+  EXPECT_EQ(route.tls_cert_resolver, "letsencrypt");
+}
+
+TEST(ManifestParserTest, TraefikIoWinsOverTheOldApiGroup) {
+  std::string old_group = kIngressRoute;
+  old_group.replace(old_group.find("traefik.io"), 10, "traefik.containo.us");
+  old_group.replace(old_group.find("priority: 50"), 12, "priority: 7");
+  for (bool old_first : {true, false}) {
+    SCOPED_TRACE(old_first);
+    ManifestSet set;
+    ASSERT_TRUE(set.AddManifest("a.yaml", old_first ? old_group : kIngressRoute).ok());
+    ASSERT_TRUE(set.AddManifest("b.yaml", old_first ? kIngressRoute : old_group).ok());
+    const IngressRoute& route = set.state().ingress_routes.at(ObjectKey("team-a", "shop"));
+    EXPECT_EQ(route.api_group, "traefik.io");
+    EXPECT_EQ(route.routes[0].priority, 50);
+  }
+  // Within one group a second object of the same name is still a duplicate.
+  ManifestSet set;
+  ASSERT_TRUE(set.AddManifest("a.yaml", old_group).ok());
+  EXPECT_THAT(set.AddManifest("b.yaml", old_group).message(), HasSubstr("duplicate object"));
+}
+
 struct ErrorCase {
   std::string name;
   std::string manifest;
@@ -412,6 +488,12 @@ std::string Ing(const std::string& spec) {
 }
 std::string IngRule(const std::string& host, const std::string& http) {
   return absl::StrCat("spec:\n  rules:\n  - ", host, "\n    http: {", http, "}\n");
+}
+
+constexpr char kIR[] = "services.yaml: document 1 (IngressRoute default/web): ";
+std::string IR(const std::string& spec) {
+  return "apiVersion: traefik.io/v1alpha1\nkind: IngressRoute\nmetadata: {name: web}\nspec:\n" +
+         spec;
 }
 
 std::vector<ErrorCase> ErrorCases() {
@@ -620,6 +702,37 @@ std::vector<ErrorCase> ErrorCases() {
        "{controller: strata}\n",
        "services.yaml: document 1 (IngressClass /edge): spec.controller: must be a "
        "domain-prefixed path such as \"example.com/edge\""},
+      {"IngressRouteBadRule", IR("  routes:\n  - match: Host(`a.example`) && Hots(`b`)\n"),
+       std::string(kIR) + "spec.routes[0].match: column 22: unknown matcher \"Hots\"; known: Host, "
+                          "HostRegexp, Path, PathPrefix, PathRegexp, Header, HeaderRegexp, Method, "
+                          "Query, QueryRegexp, ClientIP"},
+      {"IngressRouteV2Syntax", IR("  routes:\n  - match: Host(`a`, `b`)\n    syntax: v2\n"),
+       std::string(kIR) + "spec.routes[0].syntax: only the Traefik v3 rule syntax is supported; "
+                          "rewrite the rule in it"},
+      {"IngressRouteNoRoutes", IR("  entryPoints: [web]\n"),
+       std::string(kIR) + "spec.routes: must have at least one route"},
+      {"IngressRouteNoMatch", IR("  routes:\n  - kind: Rule\n"),
+       std::string(kIR) + "spec.routes[0].match: required"},
+      {"IngressRouteBadKind", IR("  routes:\n  - match: Host(`a`)\n    kind: Middleware\n"),
+       std::string(kIR) + "spec.routes[0].kind: must be Rule"},
+      {"IngressRouteNegativePriority", IR("  routes:\n  - match: Host(`a`)\n    priority: -1\n"),
+       std::string(kIR) + "spec.routes[0].priority: must be a non-negative integer"},
+      {"IngressRouteServiceKind",
+       IR("  routes:\n  - match: Host(`a`)\n    services: [{name: a, kind: Pod}]\n"),
+       std::string(kIR) + "spec.routes[0].services[0].kind: must be Service or TraefikService"},
+      {"IngressRouteServicePort",
+       IR("  routes:\n  - match: Host(`a`)\n    services: [{name: a, port: 0}]\n"),
+       std::string(kIR) +
+           "spec.routes[0].services[0].port: must be an integer 1..65535 or a port name"},
+      {"IngressRouteServicePortString",
+       IR("  routes:\n  - match: Host(`a`)\n    services: [{name: a, port: \"99999\"}]\n"),
+       std::string(kIR) + "spec.routes[0].services[0].port: must be an integer 1..65535"},
+      {"IngressRouteScheme",
+       IR("  routes:\n  - match: Host(`a`)\n    services: [{name: a, scheme: ftp}]\n"),
+       std::string(kIR) + "spec.routes[0].services[0].scheme: must be http, https or h2c"},
+      {"IngressRouteMiddlewareName",
+       IR("  routes:\n  - match: Host(`a`)\n    middlewares: [{namespace: x}]\n"),
+       std::string(kIR) + "spec.routes[0].middlewares[0].name: required"},
       {"DuplicateObjectInList",
        Svc(web) + "---\napiVersion: v1\nkind: List\nitems:\n" +
            "- {apiVersion: v1, kind: Service, metadata: {name: web}}\n",
