@@ -46,7 +46,7 @@ PY
 if [ $# -gt 0 ]; then
   files=("$@")
 else
-  mapfile -t files < <(python3 -c 'import json,sys; print("\n".join(sorted(e["file"] for e in json.load(open(sys.argv[1])))))' "$work/compile_commands.json")
+  mapfile -t files < <(python3 -c 'import json,sys; print("\n".join(sorted({e["file"] for e in json.load(open(sys.argv[1]))})))' "$work/compile_commands.json")
 fi
 echo "clang-tidy: ${#files[@]} files, $jobs at a time" >&2
 # Sources are read through the execution root, where Bazel links the workspace's top level.

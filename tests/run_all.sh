@@ -3,16 +3,15 @@
 # Bazel tests, runs clang-tidy (tests/check_tidy.sh), runs every Bazel test again under ASan +
 # UBSan (--config=asan), fuzzes the parsers briefly (tests/fuzz), and ends with one line
 # "N passed, N failed": the test cases of the default run (from the JUnit XML), plus one each
-# for clang-tidy, the sanitizer run and the fuzzing.
+# for the formatting check, clang-tidy, the sanitizer run and the fuzzing. It exits non-zero if
+# anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ./bazel/install_deps.sh
 
 status=0
-if ! ./tests/check_format.sh; then
-  echo "formatting check failed" >&2
-  status=1
-fi
+format_result=passed
+if ! ./tests/check_format.sh; then format_result=failed; fi
 
 bazel test //... "$@"
 rc=$?
@@ -54,7 +53,12 @@ print(passed, failed)
 PY
 passed=0
 failed=1  # if the logs could not be read at all
-read -r passed failed <"$counts" || true
+if read -r p f <"$counts" && [[ "$p" =~ ^[0-9]+$ && "$f" =~ ^[0-9]+$ ]]; then
+  passed=$p
+  failed=$f
+fi
+# A failed test case fails the run even when Bazel said nothing (a filtered or empty run).
+[ "$failed" -eq 0 ] || status=1
 
 # Each of these counts as one test case.
 count() {  # NAME RESULT
@@ -66,6 +70,8 @@ count() {  # NAME RESULT
     echo "$1 failed" >&2
   fi
 }
+
+count formatting "$format_result"
 
 # clang-tidy over our sources, with the compile commands of the build above.
 if ./tests/check_tidy.sh; then count clang-tidy passed; else count clang-tidy failed; fi

@@ -85,8 +85,8 @@ bool LeaderElector::Tick() {
     if (!renewed) renewed = TryAcquireOrRenew();
     if (renewed) {
       last_renew_ = now;
-    } else if (now - last_renew_ >= config_.renew_deadline) {
-      leader_ = false;
+    } else if (now - last_renew_ >= config_.renew_deadline || HeldByOther()) {
+      leader_ = false;  // out of time, or someone else holds the Lease now
     }
     return leader_;
   }
@@ -97,8 +97,17 @@ bool LeaderElector::Tick() {
   return leader_;
 }
 
+bool LeaderElector::HeldByOther() const {
+  return observed_.has_value() && !observed_->holder_identity.empty() &&
+         observed_->holder_identity != config_.identity;
+}
+
 absl::Status LeaderElector::Release() {
-  if (!leader_ || !observed_.has_value()) return absl::OkStatus();
+  // Only a Lease we hold is ours to hand back.
+  if (!leader_ || !observed_.has_value() || observed_->holder_identity != config_.identity) {
+    leader_ = false;
+    return absl::OkStatus();
+  }
   leader_ = false;
   const absl::Time now = clock_.Now();
   LeaseRecord record = *observed_;

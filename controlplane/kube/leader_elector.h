@@ -57,13 +57,15 @@ class LeaderElector {
                                                                LeaderElectionConfig config);
 
   // One round: acquire the Lease, or renew it while leading. Returns whether this replica
-  // leads afterwards. A leader that could not renew for renew_deadline stops leading.
+  // leads afterwards. A leader stops leading when it could not renew for renew_deadline, or at
+  // once when it finds another holder in the Lease.
   bool Tick();
 
   bool IsLeader() const { return leader_; }
 
-  // On shutdown: if leading, hands the Lease back (empty holder, 1 s duration) so another
-  // replica takes over within about a second. One attempt, no retry.
+  // On shutdown: if leading and still the holder as last seen, hands the Lease back (empty
+  // holder, 1 s duration) so another replica takes over within about a second. One attempt, no
+  // retry.
   absl::Status Release();
 
   // False while this replica believes it leads but has not renewed for longer than
@@ -77,6 +79,8 @@ class LeaderElector {
   // Acquires or renews from a fresh read of the Lease; whether this replica holds it now.
   bool TryAcquireOrRenew();
   LeaseRecord OwnRecord(absl::Time now, const LeaseRecord* current) const;
+  // Whether the last record seen names another holder.
+  bool HeldByOther() const;
 
   LeaseStore& store_;
   Clock& clock_;

@@ -1,5 +1,6 @@
 #include "controlplane/kube/watch_decoder.h"
 
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -60,8 +61,10 @@ absl::StatusOr<WatchEvent> WatchDecoder::Decode(absl::string_view text) {
   if (event.type == WatchEvent::Type::kError) {
     auto code = event.object.find("code");
     if (code != event.object.end()) {
-      if (!code->is_number_integer()) return Fail("the Status code is not an integer");
-      event.status_code = code->get<int>();
+      if (!code->is_number_integer() || code->get<int64_t>() < 0 || code->get<int64_t>() > 999) {
+        return Fail("the Status code is not an HTTP status code");
+      }
+      event.status_code = static_cast<int>(code->get<int64_t>());
     }
     event.reason = StringMember(event.object, "reason");
     event.message = StringMember(event.object, "message");
@@ -103,7 +106,9 @@ absl::Status WatchDecoder::Feed(absl::string_view bytes, std::vector<WatchEvent>
     if (c == '"') {
       in_string_ = true;
     } else if (c == '{' || c == '[') {
-      ++depth_;
+      if (++depth_ > kMaxNesting) {
+        return Fail(absl::StrCat("nested deeper than ", kMaxNesting, " levels"));
+      }
     } else if (c == '}' || c == ']') {
       if (--depth_ == 0) {
         absl::StatusOr<WatchEvent> event = Decode(buffer_);

@@ -41,6 +41,8 @@ class WatchDecoder {
       : max_event_bytes_(max_event_bytes) {}
 
   static constexpr size_t kDefaultMaxEventBytes = size_t{16} << 20;
+  // Deeper JSON is refused before it is parsed (Kubernetes objects nest a dozen levels).
+  static constexpr int kMaxNesting = 128;
 
   // Reads `bytes` and appends the events they complete to `events`, in order. Events that
   // were complete before a malformed one are still appended, then the error is returned.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -20,23 +21,14 @@ std::string Describe(const HostClaim& claim) {
                       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", claim.created, absl::UTCTimeZone()));
 }
 
-// The wildcards that cover `host`, narrowest first: for "a.b.example.com" (or
-// "*.b.example.com") these are "*.b.example.com" (not for the wildcard itself),
-// "*.example.com" and "*.com".
-std::vector<std::string> CoveringWildcards(absl::string_view host) {
-  std::vector<std::string> out;
-  const bool wildcard = absl::StartsWith(host, "*.");
-  absl::string_view rest = host;
-  bool first = true;
-  while (true) {
-    const size_t dot = rest.find('.');
-    if (dot == absl::string_view::npos) break;
-    rest = rest.substr(dot + 1);
-    if (rest.empty()) break;
-    if (!(first && wildcard)) out.push_back(absl::StrCat("*.", rest));
-    first = false;
-  }
-  return out;
+// The wildcard that covers the exact `host`: "*.example.com" for "api.example.com". Ingress and
+// Traefik wildcards match exactly one label, so "deep.api.example.com" is not under it. None
+// for a wildcard or a single-label host.
+std::optional<std::string> CoveringWildcard(absl::string_view host) {
+  if (absl::StartsWith(host, "*")) return std::nullopt;
+  const size_t dot = host.find('.');
+  if (dot == absl::string_view::npos || dot + 1 == host.size()) return std::nullopt;
+  return absl::StrCat("*.", host.substr(dot + 1));
 }
 
 }  // namespace
@@ -86,19 +78,22 @@ HostOwnership ResolveHostOwnership(const std::vector<HostClaim>& claims,
       }
       continue;
     }
-    bool covered = false;
-    for (const std::string& wildcard : CoveringWildcards(host)) {
-      auto w = winners.find(wildcard);
-      if (w == winners.end()) continue;
-      const HostClaim& owner = claims[w->second];
-      if (owner.namespace_ == claim.namespace_) break;  // our own wildcard: nothing to take
-      verdict.reason =
-          absl::StrCat("host \"", host, "\" falls under \"", wildcard, "\", which namespace \"",
-                       owner.namespace_, "\" claimed first (", Describe(owner), ")");
-      covered = true;
-      break;
+    if (absl::StartsWith(host, "*.") && !absl::StrContains(host.substr(2), '.')) {
+      verdict.reason = absl::StrCat("wildcard \"", host,
+                                    "\" would take a whole top-level domain; a wildcard needs at "
+                                    "least two labels after \"*.\"");
+      continue;
     }
-    if (covered) continue;
+    if (std::optional<std::string> wildcard = CoveringWildcard(host)) {
+      auto w = winners.find(*wildcard);
+      if (w != winners.end() && claims[w->second].namespace_ != claim.namespace_) {
+        const HostClaim& owner = claims[w->second];
+        verdict.reason =
+            absl::StrCat("host \"", host, "\" falls under \"", *wildcard, "\", which namespace \"",
+                         owner.namespace_, "\" claimed first (", Describe(owner), ")");
+        continue;
+      }
+    }
     winners.emplace(host, i);
     verdict.accepted = true;
   }

@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "re2/re2.h"
 
@@ -298,6 +299,27 @@ absl::Status CheckRegexp(int column, absl::string_view what, const std::string& 
   return absl::OkStatus();
 }
 
+// A lowercase host name as Host takes it: labels of a-z, 0-9, '-' and '_', an optional trailing
+// dot, and "*" (or Traefik's multi-label "**") only as the whole first label or the whole host.
+bool IsHostPattern(absl::string_view host) {
+  if (host == "*") return true;
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  bool first = true;
+  for (absl::string_view label : absl::StrSplit(host, '.')) {
+    const bool wildcard = first && (label == "*" || label == "**");
+    first = false;
+    if (wildcard) continue;
+    if (label.empty() || label.size() > 63) return false;
+    for (char c : label) {
+      if (!absl::ascii_islower(static_cast<unsigned char>(c)) &&
+          !absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 bool IsIp(const std::string& s) {
   unsigned char buf[16];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
@@ -345,6 +367,14 @@ absl::StatusOr<TraefikMatcher> MakeMatcher(const MatcherSpec& spec, int column,
   TraefikMatcher m;
   m.kind = spec.kind;
   const std::string what = std::string(spec.name);
+  for (const std::string& value : values) {
+    // A tab may appear in a header value; nothing else below space may.
+    if (std::any_of(value.begin(), value.end(), [](char c) {
+          return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
+        })) {
+      return ErrorAt(column, absl::StrCat(what, ": values must not contain control characters"));
+    }
+  }
   switch (spec.kind) {
     case Kind::kHost:
       if (values[0].empty()) return ErrorAt(column, "Host needs a host name");
@@ -354,6 +384,11 @@ absl::StatusOr<TraefikMatcher> MakeMatcher(const MatcherSpec& spec, int column,
                        "form)");
       }
       m.value = absl::AsciiStrToLower(values[0]);
+      if (!IsHostPattern(m.value)) {
+        return ErrorAt(column, absl::StrCat("Host: \"", absl::CHexEscape(values[0]),
+                                            "\" is not a host name (letters, digits, '-', '_' "
+                                            "and '.', with \"*\" only as the whole first label)"));
+      }
       break;
     case Kind::kHostRegexp:
       if (!IsAscii(values[0])) {

@@ -186,8 +186,8 @@ absl::Status XdsServer::ValidateTransportOptions(const TransportOptions& options
   // gRPC takes durations as int milliseconds and sizes as int bytes.
   const absl::Duration max_duration = absl::Milliseconds(std::numeric_limits<int>::max());
   auto check_duration = [&](absl::string_view field, absl::Duration d) {
-    if (d <= absl::ZeroDuration() || d > max_duration) {
-      return absl::InvalidArgumentError(absl::StrCat(field, " must be positive and at most ",
+    if (d < absl::Milliseconds(1) || d > max_duration) {
+      return absl::InvalidArgumentError(absl::StrCat(field, " must be at least 1ms and at most ",
                                                      absl::FormatDuration(max_duration), ", got ",
                                                      absl::FormatDuration(d)));
     }

@@ -51,6 +51,11 @@ class FakeLeaseStore : public LeaseStore {
   }
 
   const std::optional<LeaseRecord>& lease() const { return lease_; }
+  // An outside writer (an admin, or a replica after the Lease was deleted) sets the holder.
+  void ForceHolder(const std::string& holder) {
+    lease_->holder_identity = holder;
+    lease_->resource_version = absl::StrCat(++version_);
+  }
 
   bool fail = false;
   int updates = 0;
@@ -226,6 +231,20 @@ TEST(LeaderElectorTest, ReleaseHandsTheLeaseOverAtOnce) {
   const int updates = store.updates;
   EXPECT_TRUE(a->Release().ok());
   EXPECT_EQ(store.updates, updates);
+}
+
+TEST(LeaderElectorTest, ALeaderThatFindsAnotherHolderStopsAtOnceAndReleasesNothing) {
+  FakeLeaseStore store;
+  ManualClock clock(kStart);
+  auto a = Elector(store, clock, "pod-a");
+  ASSERT_TRUE(a->Tick());
+  store.ForceHolder("pod-b");
+  clock.Advance(absl::Seconds(2));
+  EXPECT_FALSE(a->Tick());  // well within the renew deadline, yet no longer the leader
+  const int updates = store.updates;
+  EXPECT_TRUE(a->Release().ok());
+  EXPECT_EQ(store.updates, updates);  // pod-b's Lease is left alone
+  EXPECT_EQ(store.lease()->holder_identity, "pod-b");
 }
 
 }  // namespace

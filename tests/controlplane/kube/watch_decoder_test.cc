@@ -123,7 +123,11 @@ TEST(WatchDecoderTest, MalformedEventsAreNamed) {
   EXPECT_EQ(ErrorOf(R"json({"type":"MODIFIED","object":{"metadata":{"name":"x"}}})json"),
             "watch event 1: the object has no metadata.resourceVersion");
   EXPECT_EQ(ErrorOf(R"json({"type":"ERROR","object":{"code":"410"}})json"),
-            "watch event 1: the Status code is not an integer");
+            "watch event 1: the Status code is not an HTTP status code");
+  EXPECT_EQ(ErrorOf(R"json({"type":"ERROR","object":{"code":4294967706}})json"),
+            "watch event 1: the Status code is not an HTTP status code");
+  EXPECT_EQ(ErrorOf(R"json({"type":"ADDED","object":{"a":)json" + std::string(200, '[')),
+            "watch event 1: nested deeper than 128 levels");
   // The limit is per event: two events of exactly the limit pass, one byte less does not.
   EXPECT_EQ(ErrorOf(good + good, good.size() - 1),
             absl::StrCat("watch event 1: larger than ", good.size() - 1, " bytes"));

@@ -89,22 +89,34 @@ TEST(HostOwnershipTest, CatchAllOnlyFromNamespacesTheAdminLists) {
 }
 
 TEST(HostOwnershipTest, AnOlderWildcardKeepsNewcomersOutOfItsNames) {
-  HostOwnership result = ResolveHostOwnership({Claim("*.example.com", "platform", "wild", 1),
-                                               Claim("api.example.com", "intruder", "api", 2),
-                                               Claim("deep.api.example.com", "intruder", "d", 2),
-                                               Claim("*.api.example.com", "intruder", "w", 2),
-                                               Claim("docs.example.com", "platform", "docs", 3),
-                                               Claim("example.com", "intruder", "apex", 2)},
-                                              {});
+  HostOwnership result = ResolveHostOwnership(
+      {Claim("*.example.com", "platform", "wild", 1),
+       Claim("api.example.com", "intruder", "api", 2),
+       Claim("deep.api.example.com", "other", "d", 2), Claim("*.api.example.com", "other", "w", 2),
+       Claim("docs.example.com", "platform", "docs", 3),
+       Claim("example.com", "intruder", "apex", 2)},
+      {});
   EXPECT_TRUE(result.verdicts[0].accepted);
   EXPECT_FALSE(result.verdicts[1].accepted);
   EXPECT_EQ(result.verdicts[1].reason,
             "host \"api.example.com\" falls under \"*.example.com\", which namespace "
             "\"platform\" claimed first (Ingress platform/wild, created 2026-01-02T00:00:00Z)");
-  EXPECT_FALSE(result.verdicts[2].accepted);
-  EXPECT_FALSE(result.verdicts[3].accepted);
+  // A wildcard covers one label, as Ingress and Traefik match it: two labels down is free.
+  EXPECT_TRUE(result.verdicts[2].accepted);
+  EXPECT_TRUE(result.verdicts[3].accepted);
   EXPECT_TRUE(result.verdicts[4].accepted);  // the wildcard's own namespace
   EXPECT_TRUE(result.verdicts[5].accepted);  // the apex is not under the wildcard
+}
+
+TEST(HostOwnershipTest, AWildcardOverATopLevelDomainIsRefused) {
+  HostOwnership result = ResolveHostOwnership(
+      {Claim("*.com", "greedy", "all", 1), Claim("shop.com", "shop", "web", 2)}, {});
+  EXPECT_FALSE(result.verdicts[0].accepted);
+  EXPECT_EQ(result.verdicts[0].reason,
+            "wildcard \"*.com\" would take a whole top-level domain; a wildcard needs at least "
+            "two labels after \"*.\"");
+  EXPECT_TRUE(result.verdicts[1].accepted);
+  EXPECT_THAT(result.owners, UnorderedElementsAre(Pair("shop.com", "shop")));
 }
 
 TEST(HostOwnershipTest, AnExactHostOlderThanTheWildcardStaysWithItsOwner) {

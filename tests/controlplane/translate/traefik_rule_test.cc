@@ -157,6 +157,17 @@ TEST(TraefikRuleTest, BadValuesAreReportedWithTheirMatcher) {
   EXPECT_EQ(Error("ClientIP(`nope`)"),
             "column 1: ClientIP: \"nope\" is not an IP address or CIDR range");
   EXPECT_EQ(Error("Query(``)"), "column 1: Query needs a parameter name");
+  // Go escapes cannot smuggle control characters into a value.
+  EXPECT_EQ(Error(R"(ClientIP("10.0.0.1\x00junk"))"),
+            "column 1: ClientIP: values must not contain control characters");
+  EXPECT_EQ(Error(R"(Path("/a\r\nX-Injected: 1"))"),
+            "column 1: Path: values must not contain control characters");
+  EXPECT_EQ(Error("Host(`a b.example`)"),
+            "column 1: Host: \"a b.example\" is not a host name (letters, digits, '-', '_' and "
+            "'.', with \"*\" only as the whole first label)");
+  EXPECT_THAT(Error("Host(`foo*.example`)"), HasSubstr("is not a host name"));
+  EXPECT_THAT(Error("Host(`a..example`)"), HasSubstr("is not a host name"));
+  EXPECT_EQ(Error("Host(`*`) || Host(`**.example.com`) || Host(`example.com.`)"), "parsed");
 }
 
 TEST(TraefikRuleTest, SizeLimitsHoldAgainstHostileRules) {

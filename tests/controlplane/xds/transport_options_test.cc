@@ -130,6 +130,11 @@ TEST(TransportOptionsTest, ValidationNamesWhatIsWrong) {
   status = XdsServer::ValidateTransportOptions(no_keepalive);
   EXPECT_THAT(status.message(), HasSubstr("keepalive_time"));
 
+  XdsServer::TransportOptions sub_millisecond;
+  sub_millisecond.keepalive_timeout = absl::Microseconds(500);  // gRPC would read 0 ms
+  status = XdsServer::ValidateTransportOptions(sub_millisecond);
+  EXPECT_THAT(status.message(), HasSubstr("keepalive_timeout must be at least 1ms"));
+
   XdsServer::TransportOptions instant_age;
   instant_age.max_connection_age = absl::ZeroDuration();
   status = XdsServer::ValidateTransportOptions(instant_age);
