@@ -179,6 +179,14 @@ class ObjectReader {
     return std::optional<std::string>(*result);
   }
 
+  // A string member that must be present and not empty.
+  absl::StatusOr<std::string> GetRequiredString(const JsonObject& object, absl::string_view prefix,
+                                                absl::string_view key) const {
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> value, GetString(object, prefix, key));
+    if (!value.has_value() || value->empty()) return Error(Path(prefix, key), "required");
+    return *std::move(value);
+  }
+
   absl::StatusOr<std::optional<bool>> GetBool(const JsonObject& object, absl::string_view prefix,
                                               absl::string_view key) const {
     const Json* value = Member(object, key);
@@ -508,30 +516,18 @@ absl::StatusOr<IngressBackend> ReadIngressBackend(const ObjectReader& reader,
   IngressBackend backend;
   if (resource != nullptr) {
     const std::string resource_path = Path(path, "resource");
-    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> kind,
-                            reader.GetString(*resource, resource_path, "kind"));
-    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> name,
-                            reader.GetString(*resource, resource_path, "name"));
-    if (!kind.has_value() || kind->empty()) {
-      return reader.Error(Path(resource_path, "kind"), "required");
-    }
-    if (!name.has_value() || name->empty()) {
-      return reader.Error(Path(resource_path, "name"), "required");
-    }
-    backend.resource_kind = *kind;
-    backend.resource_name = *name;
+    STRATA_ASSIGN_OR_RETURN(backend.resource_kind,
+                            reader.GetRequiredString(*resource, resource_path, "kind"));
+    STRATA_ASSIGN_OR_RETURN(backend.resource_name,
+                            reader.GetRequiredString(*resource, resource_path, "name"));
     return backend;
   }
   const std::string service_path = Path(path, "service");
-  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> name,
-                          reader.GetString(*service, service_path, "name"));
-  if (!name.has_value() || name->empty()) {
-    return reader.Error(Path(service_path, "name"), "required");
-  }
-  if (!IsDnsLabel(*name, /*start_with_letter=*/true)) {
+  STRATA_ASSIGN_OR_RETURN(backend.service_name,
+                          reader.GetRequiredString(*service, service_path, "name"));
+  if (!IsDnsLabel(backend.service_name, /*start_with_letter=*/true)) {
     return reader.Error(Path(service_path, "name"), kDns1035LabelRule);
   }
-  backend.service_name = *name;
   const std::string port_path = Path(service_path, "port");
   STRATA_ASSIGN_OR_RETURN(const JsonObject* port, reader.GetObject(*service, service_path, "port"));
   if (port == nullptr) return reader.Error(port_path, "required");
@@ -694,9 +690,7 @@ absl::StatusOr<IngressRouteService> ReadIngressRouteService(const ObjectReader& 
                                                             const std::string& path) {
   STRATA_ASSIGN_OR_RETURN(const JsonObject* object, reader.AsObject(value, path));
   IngressRouteService service;
-  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> name, reader.GetString(*object, path, "name"));
-  if (!name.has_value() || name->empty()) return reader.Error(Path(path, "name"), "required");
-  service.name = *name;
+  STRATA_ASSIGN_OR_RETURN(service.name, reader.GetRequiredString(*object, path, "name"));
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> kind, reader.GetString(*object, path, "kind"));
   if (kind.has_value() && !kind->empty()) {
     if (*kind != "Service" && *kind != "TraefikService") {
@@ -769,14 +763,11 @@ absl::StatusOr<IngressRouteRoute> ReadIngressRouteRoute(const ObjectReader& read
     return reader.Error(Path(path, "syntax"),
                         "only the Traefik v3 rule syntax is supported; rewrite the rule in it");
   }
-  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> match,
-                          reader.GetString(*object, path, "match"));
-  if (!match.has_value() || match->empty()) return reader.Error(Path(path, "match"), "required");
-  if (absl::StatusOr<translate::TraefikRule> rule = translate::ParseTraefikRule(*match);
+  STRATA_ASSIGN_OR_RETURN(route.match, reader.GetRequiredString(*object, path, "match"));
+  if (absl::StatusOr<translate::TraefikRule> rule = translate::ParseTraefikRule(route.match);
       !rule.ok()) {
     return reader.Error(Path(path, "match"), rule.status().message());
   }
-  route.match = *match;
   if (const Json* priority = Member(*object, "priority")) {
     std::optional<int64_t> n = AsInt(*priority);
     if (!n.has_value() || *n < 0) {
@@ -801,12 +792,8 @@ absl::StatusOr<IngressRouteRoute> ReadIngressRouteRoute(const ObjectReader& read
       STRATA_ASSIGN_OR_RETURN(const JsonObject* middleware,
                               reader.AsObject((*middlewares)[i], middleware_path));
       MiddlewareRef ref;
-      STRATA_ASSIGN_OR_RETURN(std::optional<std::string> name,
-                              reader.GetString(*middleware, middleware_path, "name"));
-      if (!name.has_value() || name->empty()) {
-        return reader.Error(Path(middleware_path, "name"), "required");
-      }
-      ref.name = *name;
+      STRATA_ASSIGN_OR_RETURN(ref.name,
+                              reader.GetRequiredString(*middleware, middleware_path, "name"));
       STRATA_ASSIGN_OR_RETURN(std::optional<std::string> ns,
                               reader.GetString(*middleware, middleware_path, "namespace"));
       ref.namespace_ = ns.value_or("");
