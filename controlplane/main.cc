@@ -18,7 +18,7 @@
 #include "controlplane/api/node_status.h"
 #include "controlplane/source/manifest_watcher.h"
 #include "controlplane/translate/proxyless.h"
-#include "controlplane/translate/proxyless_snapshot.h"
+#include "controlplane/translate/resources.h"
 #include "controlplane/xds/snapshot_cache.h"
 #include "controlplane/xds/xds_server.h"
 #include "grpcpp/grpcpp.h"
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
     const std::string group = absl::GetFlag(FLAGS_node_group);
     auto created = strata::source::ManifestWatcher::Create(
         dir, [&cache, group](const strata::source::ClusterStateConstSharedPtr& state) {
-          strata::translate::ProxylessResources resources =
+          strata::translate::XdsResources resources =
               strata::translate::TranslateProxyless(*state);
           for (const std::string& w : resources.warnings) STRATA_LOG(WARNING) << w;
           auto snapshot = strata::translate::BuildSnapshot(resources);

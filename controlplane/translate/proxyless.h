@@ -6,23 +6,9 @@
 #include <vector>
 
 #include "controlplane/source/cluster_state.h"
-#include "envoy/config/cluster/v3/cluster.pb.h"
-#include "envoy/config/endpoint/v3/endpoint.pb.h"
-#include "envoy/config/listener/v3/listener.pb.h"
-#include "envoy/config/route/v3/route.pb.h"
+#include "controlplane/translate/resources.h"
 
 namespace strata::translate {
-
-// xDS resources for proxyless gRPC clients (`xds:///<target>`), see XDS_PROTOCOL.md §2.2.
-// Every vector is sorted by resource name (ClusterLoadAssignment: by cluster_name).
-struct ProxylessResources {
-  std::vector<envoy::config::listener::v3::Listener> listeners;
-  std::vector<envoy::config::route::v3::RouteConfiguration> routes;
-  std::vector<envoy::config::cluster::v3::Cluster> clusters;
-  std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> endpoints;
-  // Human-readable reasons for objects (or parts of them) that were left out. Sorted.
-  std::vector<std::string> warnings;
-};
 
 // Name of the HTTP router filter; the only (and so the last) HTTP filter of every Listener.
 inline constexpr char kRouterFilterName[] = "envoy.filters.http.router";
@@ -54,7 +40,7 @@ std::vector<std::string> ListenerNames(const std::string& service, const std::st
 //     localities at priority 0, each with load_balancing_weight = its number of endpoints;
 //     duplicate address:port pairs are dropped.
 // Whatever cannot be translated is skipped and explained in `warnings`.
-ProxylessResources TranslateProxyless(const source::ClusterState& state);
+XdsResources TranslateProxyless(const source::ClusterState& state);
 
 }  // namespace strata::translate
 

@@ -127,7 +127,7 @@ std::string Serialize(const google::protobuf::Message& message) {
 }
 
 // Everything in `resources`, serialized, in output order.
-std::vector<std::string> SerializeAll(const ProxylessResources& resources) {
+std::vector<std::string> SerializeAll(const XdsResources& resources) {
   std::vector<std::string> out;
   for (const auto& r : resources.listeners) out.push_back(Serialize(r));
   for (const auto& r : resources.routes) out.push_back(Serialize(r));
@@ -150,7 +150,7 @@ std::vector<std::string> ClusterNames(const std::vector<ClusterLoadAssignment>& 
   return names;
 }
 
-const ClusterLoadAssignment* FindAssignment(const ProxylessResources& resources,
+const ClusterLoadAssignment* FindAssignment(const XdsResources& resources,
                                             const std::string& name) {
   for (const auto& a : resources.endpoints) {
     if (a.cluster_name() == name) return &a;
@@ -171,7 +171,7 @@ std::vector<Flat> Flatten(const ClusterLoadAssignment& assignment) {
   return out;
 }
 
-bool HasWarningContaining(const ProxylessResources& resources, const std::string& needle) {
+bool HasWarningContaining(const XdsResources& resources, const std::string& needle) {
   return std::any_of(resources.warnings.begin(), resources.warnings.end(),
                      [&](const std::string& w) { return w.find(needle) != std::string::npos; });
 }
@@ -185,7 +185,7 @@ TEST(ProxylessNamesTest, CanonicalNameAndAliases) {
 }
 
 TEST(ProxylessTest, OneServicePortYieldsThreeListenersAndOneOfEverythingElse) {
-  const ProxylessResources out = TranslateProxyless(WebState());
+  const XdsResources out = TranslateProxyless(WebState());
   EXPECT_THAT(Names(out.listeners), ElementsAre("web.default.svc.cluster.local:8080",
                                                 "web.default.svc:8080", "web.default:8080"));
   EXPECT_THAT(Names(out.routes), ElementsAre(kWeb));
@@ -197,7 +197,7 @@ TEST(ProxylessTest, OneServicePortYieldsThreeListenersAndOneOfEverythingElse) {
 // ---- Listener ---------------------------------------------------------------------------
 
 TEST(ProxylessTest, ListenerIsApiListenerWithRdsOverAdsAndRouterLast) {
-  const ProxylessResources out = TranslateProxyless(WebState());
+  const XdsResources out = TranslateProxyless(WebState());
   ASSERT_THAT(out.listeners, SizeIs(3));
   for (const Listener& listener : out.listeners) {
     SCOPED_TRACE(listener.name());
@@ -261,7 +261,7 @@ TEST(ProxylessTest, ListenerIsApiListenerWithRdsOverAdsAndRouterLast) {
 // ---- RouteConfiguration -----------------------------------------------------------------
 
 TEST(ProxylessTest, RouteConfigurationMatchesEveryNameWithAndWithoutPort) {
-  const ProxylessResources out = TranslateProxyless(WebState());
+  const XdsResources out = TranslateProxyless(WebState());
   ASSERT_THAT(out.routes, SizeIs(1));
   EXPECT_TRUE(ProtoEquals(out.routes[0], R"pb(
     name: "web.default.svc.cluster.local:8080"
@@ -287,7 +287,7 @@ TEST(ProxylessTest, RouteConfigurationMatchesEveryNameWithAndWithoutPort) {
 // ---- Cluster ----------------------------------------------------------------------------
 
 TEST(ProxylessTest, ClusterIsEdsOverAdsRoundRobin) {
-  const ProxylessResources out = TranslateProxyless(WebState());
+  const XdsResources out = TranslateProxyless(WebState());
   ASSERT_THAT(out.clusters, SizeIs(1));
   EXPECT_TRUE(ProtoEquals(out.clusters[0], R"pb(
     name: "web.default.svc.cluster.local:8080"
@@ -309,7 +309,7 @@ TEST(ProxylessTest, ClusterIsEdsOverAdsRoundRobin) {
 // ---- ClusterLoadAssignment --------------------------------------------------------------
 
 TEST(ProxylessTest, ServiceWithoutSlicesGetsEmptyAssignment) {
-  const ProxylessResources out = TranslateProxyless(WebState());
+  const XdsResources out = TranslateProxyless(WebState());
   ASSERT_THAT(out.endpoints, SizeIs(1));
   EXPECT_TRUE(ProtoEquals(out.endpoints[0], R"pb(
     cluster_name: "web.default.svc.cluster.local:8080"
@@ -320,7 +320,7 @@ TEST(ProxylessTest, AssignmentShape) {
   source::ClusterState state = WebState();
   AddSlice(state, "default", "web-abc", "web", {SlicePort("grpc", 8080)},
            {Ep({"10.0.0.2"}, "zone-a"), Ep({"10.0.0.1"}, "zone-a")});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   ASSERT_THAT(out.endpoints, SizeIs(1));
   EXPECT_TRUE(ProtoEquals(out.endpoints[0], R"pb(
     cluster_name: "web.default.svc.cluster.local:8080"
@@ -347,7 +347,7 @@ TEST(ProxylessTest, NamedTargetPortResolvesPerSlice) {
   AddSlice(state, "default", "web-a", "web", {SlicePort("http", 8080)},
            {Ep({"10.0.0.1"}), Ep({"10.0.0.2"})});
   AddSlice(state, "default", "web-b", "web", {SlicePort("http", 9090)}, {Ep({"10.0.1.1"})});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   const ClusterLoadAssignment* cla = FindAssignment(out, "web.default.svc.cluster.local:80");
   ASSERT_NE(cla, nullptr);
   EXPECT_THAT(Flatten(*cla), ElementsAre(Flat{"", "10.0.0.1", 8080}, Flat{"", "10.0.0.2", 8080},
@@ -360,7 +360,7 @@ TEST(ProxylessTest, PortsAreMatchedByNameNotPosition) {
   AddService(state, "default", "web", {Port("grpc", 8080), Port("metrics", 9100)});
   AddSlice(state, "default", "web-a", "web",
            {SlicePort("metrics", 19100), SlicePort("grpc", 18080)}, {Ep({"10.0.0.1"})});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   ASSERT_NE(FindAssignment(out, kWeb), nullptr);
   EXPECT_THAT(Flatten(*FindAssignment(out, kWeb)), ElementsAre(Flat{"", "10.0.0.1", 18080}));
   ASSERT_NE(FindAssignment(out, "web.default.svc.cluster.local:9100"), nullptr);
@@ -380,7 +380,7 @@ TEST(ProxylessTest, UnnamedServicePortMatchesUnnamedOrSingleSlicePort) {
   // Several named ports: none matches an unnamed Service port.
   AddSlice(state, "default", "three-a", "three", {SlicePort("a", 1), SlicePort("b", 2)},
            {Ep({"10.0.0.3"})});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(Flatten(*FindAssignment(out, "one.default.svc.cluster.local:80")),
               ElementsAre(Flat{"", "10.0.0.1", 8080}));
   EXPECT_THAT(Flatten(*FindAssignment(out, "two.default.svc.cluster.local:80")),
@@ -397,7 +397,7 @@ TEST(ProxylessTest, NotReadyEndpointsAreLeftOut) {
   starting.conditions.serving = false;
   AddSlice(state, "default", "web-a", "web", {SlicePort("grpc", 8080)},
            {Ep({"10.0.0.1"}), terminating, starting, Ep({"10.0.0.2"})});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   const ClusterLoadAssignment* cla = FindAssignment(out, kWeb);
   ASSERT_NE(cla, nullptr);
   EXPECT_THAT(Flatten(*cla), ElementsAre(Flat{"", "10.0.0.1", 8080}, Flat{"", "10.0.0.2", 8080}));
@@ -412,7 +412,7 @@ TEST(ProxylessTest, OnlyNotReadyEndpointsStillYieldAnAssignment) {
   source::ClusterState state = WebState();
   AddSlice(state, "default", "web-a", "web", {SlicePort("grpc", 8080)},
            {Ep({"10.0.0.1"}, "z", /*ready=*/false)});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   ASSERT_THAT(out.endpoints, SizeIs(1));
   EXPECT_EQ(out.endpoints[0].cluster_name(), kWeb);
   EXPECT_THAT(out.endpoints[0].endpoints(), IsEmpty());
@@ -423,7 +423,7 @@ TEST(ProxylessTest, LocalitiesByZoneEachWithWeightAndPriorityZero) {
   AddSlice(state, "default", "web-a", "web", {SlicePort("grpc", 8080)},
            {Ep({"10.0.0.5"}, "zone-b"), Ep({"10.0.0.4"}, "zone-a"), Ep({"10.0.0.3"}, ""),
             Ep({"10.0.0.2"}, "zone-a"), Ep({"10.0.0.1"}, "zone-a")});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   const ClusterLoadAssignment* cla = FindAssignment(out, kWeb);
   ASSERT_NE(cla, nullptr);
   ASSERT_THAT(cla->endpoints(), SizeIs(3));
@@ -452,7 +452,7 @@ TEST(ProxylessTest, OneLbEndpointPerAddress) {
   source::ClusterState state = WebState();
   AddSlice(state, "default", "web-a", "web", {SlicePort("grpc", 8080)},
            {Ep({"10.0.0.2", "10.0.0.1"})});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(Flatten(*FindAssignment(out, kWeb)),
               ElementsAre(Flat{"", "10.0.0.1", 8080}, Flat{"", "10.0.0.2", 8080}));
 }
@@ -464,7 +464,7 @@ TEST(ProxylessTest, DuplicateAddressesAreDropped) {
            {Ep({"10.0.0.1"}, "zone-b"), Ep({"10.0.0.2"}, "zone-b")});
   AddSlice(state, "default", "web-b", "web", {SlicePort("grpc", 8080)},
            {Ep({"10.0.0.1"}, "zone-b"), Ep({"10.0.0.1"}, "zone-a")});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   const ClusterLoadAssignment* cla = FindAssignment(out, kWeb);
   ASSERT_NE(cla, nullptr);
   // A clash between zones keeps the smallest zone, whatever the input order.
@@ -480,7 +480,7 @@ TEST(ProxylessTest, SameAddressOnDifferentPortsIsKept) {
   AddService(state, "default", "web", {Port("http", 80, std::string("http"))});
   AddSlice(state, "default", "web-a", "web", {SlicePort("http", 8080)}, {Ep({"10.0.0.1"})});
   AddSlice(state, "default", "web-b", "web", {SlicePort("http", 9090)}, {Ep({"10.0.0.1"})});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(Flatten(*FindAssignment(out, "web.default.svc.cluster.local:80")),
               ElementsAre(Flat{"", "10.0.0.1", 8080}, Flat{"", "10.0.0.1", 9090}));
 }
@@ -489,7 +489,7 @@ TEST(ProxylessTest, Ipv6AddressesAreCanonicalized) {
   source::ClusterState state = WebState();
   AddSlice(state, "default", "web-v6", "web", {SlicePort("grpc", 8080)},
            {Ep({"FD00:0:0:0:0:0:0:1"}), Ep({"fd00::1"})}, "IPv6");
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(Flatten(*FindAssignment(out, kWeb)), ElementsAre(Flat{"", "fd00::1", 8080}));
 }
 
@@ -499,7 +499,7 @@ TEST(ProxylessTest, SlicesOfOtherServicesAndNamespacesAreIgnored) {
   AddSlice(state, "other", "web-a", "web", {SlicePort("grpc", 8080)}, {Ep({"10.9.0.1"})});
   AddSlice(state, "default", "api-a", "api", {SlicePort("grpc", 8080)}, {Ep({"10.9.0.2"})});
   AddSlice(state, "default", "orphan", "", {SlicePort("grpc", 8080)}, {Ep({"10.9.0.3"})});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(Flatten(*FindAssignment(out, kWeb)), ElementsAre(Flat{"", "10.0.0.1", 8080}));
 }
 
@@ -508,7 +508,7 @@ TEST(ProxylessTest, MultiPortService) {
   AddService(state, "shop", "cart", {Port("grpc", 8080), Port("admin", 9000)});
   AddSlice(state, "shop", "cart-a", "cart", {SlicePort("grpc", 8080), SlicePort("admin", 9001)},
            {Ep({"10.0.0.1"}, "z1")});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(
       Names(out.listeners),
       ElementsAre("cart.shop.svc.cluster.local:8080", "cart.shop.svc.cluster.local:9000",
@@ -541,7 +541,7 @@ TEST(ProxylessTest, OutputIsSortedByNameAcrossServices) {
   AddService(state, "b", "svc", {Port("", 80)});
   AddService(state, "a", "zeta", {Port("", 10000), Port("x", 9)});
   AddService(state, "a", "alpha", {Port("", 443)});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   for (const auto& names : {Names(out.listeners), Names(out.routes), Names(out.clusters),
                             ClusterNames(out.endpoints)}) {
     EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
@@ -559,7 +559,7 @@ TEST(ProxylessTest, NonTcpPortsAreSkippedWithWarning) {
   AddService(state, "kube-system", "dns",
              {Port("dns", 53, uint32_t{53}, "UDP"), Port("dns-tcp", 53),
               Port("sctp", 99, uint32_t{99}, "SCTP")});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(Names(out.clusters), ElementsAre("dns.kube-system.svc.cluster.local:53"));
   EXPECT_THAT(out.listeners, SizeIs(3));
   EXPECT_THAT(out.warnings, SizeIs(2));
@@ -570,7 +570,7 @@ TEST(ProxylessTest, NonTcpPortsAreSkippedWithWarning) {
 TEST(ProxylessTest, ExternalNameServiceIsSkippedWithWarning) {
   source::ClusterState state = WebState();
   AddService(state, "default", "ext", {Port("https", 443)}, "ExternalName");
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(Names(out.clusters), ElementsAre(kWeb));
   EXPECT_THAT(out.listeners, SizeIs(3));
   ASSERT_THAT(out.warnings, SizeIs(1));
@@ -585,7 +585,7 @@ TEST(ProxylessTest, OtherServiceTypesAreTranslatedLikeClusterIp) {
   AddService(state, "default", "np", {Port("", 80)}, "NodePort");
   AddService(state, "default", "lb", {Port("", 80)}, "LoadBalancer");
   AddSlice(state, "default", "np-a", "np", {SlicePort("", 8080)}, {Ep({"10.0.0.1"})});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(Names(out.clusters),
               ElementsAre("lb.default.svc.cluster.local:80", "np.default.svc.cluster.local:80"));
   EXPECT_THAT(Flatten(*FindAssignment(out, "np.default.svc.cluster.local:80")),
@@ -598,7 +598,7 @@ TEST(ProxylessTest, FqdnSlicesAreSkippedWithWarning) {
   AddSlice(state, "default", "web-fqdn", "web", {SlicePort("grpc", 8080)},
            {Ep({"backend.example.com"})}, "FQDN");
   AddSlice(state, "default", "web-ip", "web", {SlicePort("grpc", 8080)}, {Ep({"10.0.0.1"})});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(Flatten(*FindAssignment(out, kWeb)), ElementsAre(Flat{"", "10.0.0.1", 8080}));
   ASSERT_THAT(out.warnings, SizeIs(1));
   EXPECT_TRUE(HasWarningContaining(out, "EndpointSlice default/web-fqdn"));
@@ -612,7 +612,7 @@ TEST(ProxylessTest, InvalidAddressesAndPortsAreSkippedWithWarning) {
            {Ep({"not-an-ip", "10.0.0.1"}), Ep({"fd00::1"})});
   AddSlice(state, "default", "web-b", "web", {SlicePort("grpc", std::nullopt)}, {Ep({"10.0.0.2"})});
   AddSlice(state, "default", "web-c", "web", {SlicePort("grpc", 70000)}, {Ep({"10.0.0.3"})});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(Names(out.clusters), ElementsAre(kWeb));
   EXPECT_THAT(Flatten(*FindAssignment(out, kWeb)), ElementsAre(Flat{"", "10.0.0.1", 8080}));
   EXPECT_TRUE(HasWarningContaining(out, "\"not-an-ip\""));
@@ -629,7 +629,7 @@ TEST(ProxylessTest, InvalidNamesAndDuplicatePortsAreSkippedWithWarning) {
   AddService(state, "", "web", {Port("", 80)});
   AddService(state, "default", "nop", {});
   AddService(state, "default", "dup", {Port("y", 80), Port("x", 80)});
-  const ProxylessResources out = TranslateProxyless(state);
+  const XdsResources out = TranslateProxyless(state);
   EXPECT_THAT(Names(out.clusters), ElementsAre("dup.default.svc.cluster.local:80"));
   EXPECT_THAT(out.warnings, SizeIs(4));
   EXPECT_TRUE(HasWarningContaining(out, "Service default/a.b"));
@@ -640,7 +640,7 @@ TEST(ProxylessTest, InvalidNamesAndDuplicatePortsAreSkippedWithWarning) {
 }
 
 TEST(ProxylessTest, EmptyStateYieldsNothing) {
-  const ProxylessResources out = TranslateProxyless(source::ClusterState{});
+  const XdsResources out = TranslateProxyless(source::ClusterState{});
   EXPECT_THAT(out.listeners, IsEmpty());
   EXPECT_THAT(out.routes, IsEmpty());
   EXPECT_THAT(out.clusters, IsEmpty());
@@ -692,8 +692,8 @@ TEST(ProxylessTest, SameInputGivesIdenticalOutput) {
 }
 
 TEST(ProxylessTest, InputOrderDoesNotMatter) {
-  const ProxylessResources forward = TranslateProxyless(RichState(/*reversed=*/false));
-  const ProxylessResources backward = TranslateProxyless(RichState(/*reversed=*/true));
+  const XdsResources forward = TranslateProxyless(RichState(/*reversed=*/false));
+  const XdsResources backward = TranslateProxyless(RichState(/*reversed=*/true));
   EXPECT_EQ(SerializeAll(forward), SerializeAll(backward));
   // Sanity: the rich state exercises what it should.
   EXPECT_THAT(forward.clusters, SizeIs(3));
