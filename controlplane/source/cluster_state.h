@@ -31,9 +31,14 @@ struct ServicePort {
   std::string app_protocol;  // appProtocol, may be empty
 };
 
+// Label that makes a Service the app tier of its namespace: its endpoints are that
+// namespace's strata-proxy pods (value "app").
+inline constexpr char kTierLabel[] = "strata.dev/tier";
+
 struct Service {
   std::string namespace_;
   std::string name;
+  std::map<std::string, std::string> labels;  // metadata.labels
   std::string type = "ClusterIP";
   std::vector<ServicePort> ports;
 };

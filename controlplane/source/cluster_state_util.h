@@ -14,7 +14,8 @@ inline bool operator==(const ServicePort& a, const ServicePort& b) {
 }
 
 inline bool operator==(const Service& a, const Service& b) {
-  return a.namespace_ == b.namespace_ && a.name == b.name && a.type == b.type && a.ports == b.ports;
+  return a.namespace_ == b.namespace_ && a.name == b.name && a.labels == b.labels &&
+         a.type == b.type && a.ports == b.ports;
 }
 
 inline bool operator==(const EndpointConditions& a, const EndpointConditions& b) {

@@ -349,6 +349,11 @@ absl::StatusOr<Service> ReadService(ObjectReader& reader, const JsonObject& obje
   Service service;
   service.namespace_ = metadata.namespace_;
   service.name = metadata.name;
+  if (metadata.labels != nullptr) {
+    for (const auto& [key, value] : *metadata.labels) {
+      service.labels.emplace(key, *value.get_ptr<const std::string*>());
+    }
+  }
   STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
   if (spec == nullptr) return service;
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> type, reader.GetString(*spec, "spec", "type"));

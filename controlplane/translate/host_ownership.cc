@@ -17,6 +17,10 @@ namespace strata::translate {
 namespace {
 
 std::string Describe(const HostClaim& claim) {
+  if (claim.created == absl::InfiniteFuture()) {
+    return absl::StrCat(claim.kind, " ", claim.namespace_, "/", claim.name,
+                        ", without creationTimestamp");
+  }
   return absl::StrCat(claim.kind, " ", claim.namespace_, "/", claim.name, ", created ",
                       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", claim.created, absl::UTCTimeZone()));
 }

@@ -18,7 +18,9 @@ struct HostClaim {
   std::string kind;        // "Ingress", "HTTPRoute", "IngressRoute"
   std::string namespace_;  // of the claiming object
   std::string name;
-  absl::Time created;  // metadata.creationTimestamp
+  // metadata.creationTimestamp; absl::InfiniteFuture() when the object has none (a manifest
+  // written by hand), so it loses to every dated claim.
+  absl::Time created;
 };
 
 struct HostOwnershipPolicy {

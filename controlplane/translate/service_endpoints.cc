@@ -102,9 +102,10 @@ std::vector<UsableSlice> SliceIndex::Usable(const std::string& namespace_,
                                       slice->address_type, "\"; skipped"));
       continue;
     }
-    UsableSlice entry{slice, {}};
+    UsableSlice entry{slice, {}, {}};
     for (const source::Endpoint& endpoint : slice->endpoints) {
-      if (!endpoint.conditions.ready) continue;
+      std::vector<UsableSlice::Address>& list =
+          endpoint.conditions.ready ? entry.ready : entry.not_ready;
       for (const std::string& address : endpoint.addresses) {
         std::optional<std::string> ip = CanonicalIp(address, slice->address_type);
         if (!ip.has_value()) {
@@ -113,7 +114,7 @@ std::vector<UsableSlice> SliceIndex::Usable(const std::string& namespace_,
                                           " address; skipped"));
           continue;
         }
-        entry.ready.push_back(UsableSlice::Address{*std::move(ip), endpoint.zone});
+        list.push_back(UsableSlice::Address{*std::move(ip), endpoint.zone});
       }
     }
     usable.push_back(std::move(entry));

@@ -36,6 +36,7 @@ struct UsableSlice {
   };
   const source::EndpointSlice* slice = nullptr;
   std::vector<Address> ready;
+  std::vector<Address> not_ready;  // valid addresses of endpoints that are not ready
 };
 
 // The EndpointSlices of each Service (by the kubernetes.io/service-name label).
@@ -43,7 +44,7 @@ class SliceIndex {
  public:
   explicit SliceIndex(const source::ClusterState& state);
 
-  // The slices of Service namespace/name with their ready IP addresses; what cannot be used
+  // The slices of Service namespace/name with their IP addresses; what cannot be used
   // (FQDN slices, malformed addresses) is explained in `warnings`.
   std::vector<UsableSlice> Usable(const std::string& namespace_, const std::string& service,
                                   std::vector<std::string>& warnings) const;

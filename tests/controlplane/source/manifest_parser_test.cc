@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
 #include <string>
 #include <variant>
 
@@ -48,6 +49,7 @@ kind: Service
 metadata:
   name: web
   namespace: shop
+  labels: {strata.dev/tier: app, app.kubernetes.io/name: web}
 spec:
   type: NodePort
   ports:
@@ -72,6 +74,8 @@ TEST(ManifestParserTest, Service) {
   EXPECT_EQ(service.namespace_, "shop");
   EXPECT_EQ(service.name, "web");
   EXPECT_EQ(service.type, "NodePort");
+  EXPECT_EQ(service.labels, (std::map<std::string, std::string>{{"app.kubernetes.io/name", "web"},
+                                                                {"strata.dev/tier", "app"}}));
   ASSERT_EQ(service.ports.size(), 3u);
   EXPECT_EQ(service.ports[0].name, "http");
   EXPECT_EQ(service.ports[0].protocol, "TCP");

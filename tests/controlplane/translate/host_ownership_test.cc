@@ -37,6 +37,20 @@ TEST(HostOwnershipTest, TheOldestClaimWinsAndTheOtherIsToldWhy) {
   EXPECT_THAT(result.verdicts[1].reason, IsEmpty());
 }
 
+TEST(HostOwnershipTest, ClaimsWithoutTimestampComeAfterDatedOnesThenByNamespace) {
+  HostClaim undated_a = Claim("x.example.com", "team-a", "undated", 0);
+  undated_a.created = absl::InfiniteFuture();
+  HostClaim undated_b = undated_a;
+  undated_b.namespace_ = "team-b";
+  HostOwnership result = ResolveHostOwnership({undated_b, undated_a}, {});
+  EXPECT_THAT(result.owners, UnorderedElementsAre(Pair("x.example.com", "team-a")));
+  EXPECT_THAT(result.verdicts[0].reason,
+              HasSubstr("(Ingress team-a/undated, without creationTimestamp)"));
+
+  result = ResolveHostOwnership({undated_a, Claim("x.example.com", "team-z", "dated", 400)}, {});
+  EXPECT_THAT(result.owners, UnorderedElementsAre(Pair("x.example.com", "team-z")));
+}
+
 TEST(HostOwnershipTest, SameAgeFallsBackToNamespaceThenName) {
   HostOwnership result = ResolveHostOwnership(
       {Claim("a.example", "zeta", "r", 1), Claim("a.example", "alpha", "r", 1)}, {});

@@ -1,0 +1,766 @@
+#include "controlplane/translate/two_tier.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
+#include "controlplane/translate/host_ownership.h"
+#include "controlplane/translate/service_endpoints.h"
+#include "controlplane/translate/traefik_rule.h"
+#include "envoy/config/core/v3/address.pb.h"
+#include "envoy/config/core/v3/base.pb.h"
+#include "envoy/config/core/v3/proxy_protocol.pb.h"
+#include "envoy/config/listener/v3/listener_components.pb.h"
+#include "envoy/config/route/v3/route_components.pb.h"
+#include "envoy/extensions/filters/http/router/v3/router.pb.h"
+#include "envoy/extensions/filters/listener/proxy_protocol/v3/proxy_protocol.pb.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "envoy/extensions/transport_sockets/proxy_protocol/v3/upstream_proxy_protocol.pb.h"
+#include "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.pb.h"
+#include "envoy/type/matcher/v3/regex.pb.h"
+#include "envoy/type/matcher/v3/string.pb.h"
+
+namespace strata::translate {
+namespace {
+
+using envoy::config::cluster::v3::Cluster;
+using envoy::config::listener::v3::Listener;
+using envoy::config::route::v3::HeaderMatcher;
+using envoy::config::route::v3::Route;
+using envoy::config::route::v3::RouteConfiguration;
+using envoy::config::route::v3::RouteMatch;
+using envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
+using source::ObjectKey;
+
+constexpr char kWebEntryPoint[] = "web";  // Traefik's usual name for the HTTP entry point
+
+// The object a route or a claim comes from.
+struct Origin {
+  std::string kind;
+  std::string namespace_;
+  std::string name;
+  absl::Time created = absl::InfiniteFuture();
+
+  auto Key() const { return std::tie(kind, namespace_, name); }
+};
+
+// A Service port a route sends to.
+struct Backend {
+  const source::Service* service = nullptr;
+  const source::ServicePort* port = nullptr;
+};
+
+// One route of a virtual host before ordering.
+struct RouteEntry {
+  // Sort key: IngressRoute routes (by priority, highest first) come before Ingress paths
+  // (longest first, Exact before Prefix), which come before a default backend; then the
+  // oldest object, then namespace/name and position, so the output does not depend on input
+  // order.
+  int source_rank = 0;
+  int64_t rank = 0;  // -priority, or -path length
+  int exactness = 0;
+  absl::Time created;
+  std::string namespace_;
+  std::string name;
+  std::vector<size_t> position;
+  // For Ingress: "Exact /foo" (duplicates are conflicts; the first one keeps it).
+  std::string ingress_path_key;
+  const Origin* origin = nullptr;
+  Route route;
+  std::vector<Backend> backends;
+
+  auto SortKey() const {
+    return std::tie(source_rank, rank, exactness, created, namespace_, name, position);
+  }
+};
+
+// A claim to a host with the routes that depend on it.
+struct Claim {
+  const Origin* origin = nullptr;
+  std::string host;  // normalised
+  std::vector<RouteEntry> routes;
+};
+
+std::string Describe(const Origin& origin) {
+  return absl::StrCat(origin.kind, " ", origin.namespace_, "/", origin.name);
+}
+
+std::string RegexEscapeHostLabels(const std::string& text) {
+  return absl::StrReplaceAll(text, {{".", "\\."}});
+}
+
+void SetRegex(envoy::type::matcher::v3::RegexMatcher& matcher, const std::string& regex) {
+  matcher.set_regex(regex);
+}
+
+// Traefik's regexp matchers search (unanchored); Envoy's match the whole value.
+std::string Unanchored(const std::string& regex) { return absl::StrCat(".*(?:", regex, ").*"); }
+
+HttpConnectionManager MakeHcm(const std::string& route_config_name) {
+  HttpConnectionManager hcm;
+  hcm.set_stat_prefix(route_config_name);
+  auto* rds = hcm.mutable_rds();
+  *rds->mutable_config_source() = AdsConfigSource();
+  rds->set_route_config_name(route_config_name);
+  // The client address is the TCP peer (at the edge) or what the PROXY header says (at an
+  // app tier, which accepts PROXY headers only from edge addresses).
+  hcm.mutable_use_remote_address()->set_value(true);
+  auto* router = hcm.add_http_filters();
+  router->set_name("envoy.filters.http.router");
+  router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
+  return hcm;
+}
+
+Listener MakeHttpListener(const std::string& name, const std::string& address, uint32_t port) {
+  Listener listener;
+  listener.set_name(name);
+  auto* socket = listener.mutable_address()->mutable_socket_address();
+  socket->set_address(address);
+  socket->set_port_value(port);
+  auto* chain = listener.add_filter_chains();
+  auto* filter = chain->add_filters();
+  filter->set_name("envoy.filters.network.http_connection_manager");
+  filter->mutable_typed_config()->PackFrom(MakeHcm(name));
+  return listener;
+}
+
+// A host's one-label wildcard ("*.example.com" matches "a.example.com", not
+// "a.b.example.com", as Ingress and Traefik define it). Envoy-style domains match any number
+// of labels, so every route of a wildcard virtual host also checks the authority.
+void GuardWildcard(const std::string& host, RouteMatch& match) {
+  if (host.size() < 3 || host.compare(0, 2, "*.") != 0) return;
+  HeaderMatcher* authority = match.add_headers();
+  authority->set_name(":authority");
+  SetRegex(*authority->mutable_string_match()->mutable_safe_regex(),
+           absl::StrCat("(?i)[^.:]+\\.", RegexEscapeHostLabels(host.substr(2)), "\\.?(:[0-9]+)?"));
+}
+
+void SetDirect503(Route& route, const std::string& why) {
+  route.clear_route();
+  auto* direct = route.mutable_direct_response();
+  direct->set_status(503);
+  direct->mutable_body()->set_inline_string(absl::StrCat("backend unavailable: ", why, "\n"));
+}
+
+class Translator {
+ public:
+  Translator(const source::ClusterState& state, const TwoTierOptions& options)
+      : state_(state), options_(options), slices_(state) {}
+
+  TwoTierConfig Run() {
+    FindAppTiers();
+    FindEdgeAddresses();
+    for (const auto& [key, ingress] : state_.ingresses) AddIngress(ingress);
+    for (const auto& [key, route] : state_.ingress_routes) AddIngressRoute(route);
+    ResolveOwnership();
+    Emit();
+    TwoTierConfig out;
+    out.edge = std::move(edge_);
+    out.apps = std::move(apps_);
+    SortResources(out.edge);
+    for (auto& [ns, app] : out.apps) SortResources(app);
+    for (auto& [key, problems] : problems_) {
+      const auto& [kind, ns, name] = key;
+      out.reports.push_back(ObjectReport{kind, ns, name, {problems.begin(), problems.end()}});
+    }
+    return out;
+  }
+
+ private:
+  struct AppTier {
+    const source::Service* service = nullptr;
+    const source::ServicePort* port = nullptr;
+    uint32_t listen_port = 0;
+  };
+
+  void Report(const std::string& kind, const std::string& ns, const std::string& name,
+              std::string problem) {
+    problems_[{kind, ns, name}].insert(std::move(problem));
+  }
+  void Report(const Origin& origin, std::string problem) {
+    Report(origin.kind, origin.namespace_, origin.name, std::move(problem));
+  }
+
+  const Origin* NewOrigin(std::string kind, const std::string& ns, const std::string& name,
+                          const std::optional<absl::Time>& created) {
+    origins_.push_back(std::make_unique<Origin>(
+        Origin{std::move(kind), ns, name, created.value_or(absl::InfiniteFuture())}));
+    return origins_.back().get();
+  }
+
+  // ---- Which objects are strata's -------------------------------------------------------
+
+  bool ServesClass(const std::string& class_name) const {
+    if (!class_name.empty()) {
+      auto it = state_.ingress_classes.find(class_name);
+      return it != state_.ingress_classes.end() &&
+             it->second.controller == options_.ingress_controller;
+    }
+    // No class: served when strata's class is the default, or when no class is.
+    bool any_default = false;
+    for (const auto& [name, ingress_class] : state_.ingress_classes) {
+      if (!ingress_class.is_default) continue;
+      if (ingress_class.controller == options_.ingress_controller) return true;
+      any_default = true;
+    }
+    return !any_default;
+  }
+
+  // ---- Tiers ---------------------------------------------------------------------------
+
+  void FindAppTiers() {
+    for (const auto& [key, service] : state_.services) {
+      auto label = service.labels.find(source::kTierLabel);
+      if (label == service.labels.end() || label->second != "app") continue;
+      const std::string& ns = service.namespace_;
+      if (app_tiers_.contains(ns)) {
+        Report("Service", ns, service.name,
+               absl::StrCat("namespace \"", ns, "\" already has its app tier in Service ", ns, "/",
+                            app_tiers_.at(ns).service->name, "; this one is not used"));
+        continue;
+      }
+      const source::ServicePort* port = nullptr;
+      for (const source::ServicePort& p : service.ports) {
+        if (p.name == "http" || service.ports.size() == 1) port = &p;
+      }
+      if (port == nullptr || !IsTcp(port->protocol)) {
+        Report("Service", ns, service.name,
+               "an app-tier Service needs one TCP port, or a TCP port named \"http\"; the "
+               "namespace is served without an app tier");
+        continue;
+      }
+      const auto* target = std::get_if<uint32_t>(&port->target_port);
+      if (target == nullptr) {
+        Report("Service", ns, service.name,
+               "an app-tier Service needs a numeric targetPort (the port its proxies listen "
+               "on); the namespace is served without an app tier");
+        continue;
+      }
+      app_tiers_[ns] = AppTier{&service, port, *target == 0 ? port->port : *target};
+    }
+  }
+
+  void FindEdgeAddresses() {
+    std::vector<std::string> ignored;  // the edge Service's own problems are not the tenants'
+    for (const UsableSlice& slice :
+         slices_.Usable(options_.edge_service.first, options_.edge_service.second, ignored)) {
+      const uint32_t length = slice.slice->address_type == "IPv6" ? 128 : 32;
+      // Every edge pod may send PROXY headers, ready or not: a pod that is shutting down
+      // still forwards the requests it has.
+      for (const auto* list : {&slice.ready, &slice.not_ready}) {
+        for (const UsableSlice::Address& address : *list) {
+          edge_addresses_.insert({address.ip, length});
+        }
+      }
+    }
+  }
+
+  // ---- Backends ------------------------------------------------------------------------
+
+  // The Service port `port` (a number, a name, or 0 for "the only port") of Service ns/name,
+  // or an explanation of why there is none.
+  std::variant<Backend, std::string> FindBackend(const std::string& ns, const std::string& name,
+                                                 const std::variant<uint32_t, std::string>& port) {
+    auto it = state_.services.find({ns, name});
+    if (it == state_.services.end()) return absl::StrCat("Service ", ns, "/", name, " not found");
+    const source::Service& service = it->second;
+    if (service.type == "ExternalName") {
+      return absl::StrCat("Service ", ns, "/", name,
+                          " is of type ExternalName, which strata does "
+                          "not route to");
+    }
+    const source::ServicePort* found = nullptr;
+    if (const auto* number = std::get_if<uint32_t>(&port)) {
+      for (const source::ServicePort& p : service.ports) {
+        if ((*number == 0 && service.ports.size() == 1) || (*number != 0 && p.port == *number)) {
+          found = &p;
+        }
+      }
+      if (found == nullptr) {
+        return *number == 0 ? absl::StrCat("Service ", ns, "/", name,
+                                           " has several ports; name the one to use")
+                            : absl::StrCat("Service ", ns, "/", name, " has no port ", *number);
+      }
+    } else {
+      const std::string& port_name = std::get<std::string>(port);
+      for (const source::ServicePort& p : service.ports) {
+        if (p.name == port_name) found = &p;
+      }
+      if (found == nullptr) {
+        return absl::StrCat("Service ", ns, "/", name, " has no port named \"", port_name, "\"");
+      }
+    }
+    if (!IsTcp(found->protocol)) {
+      return absl::StrCat("Service ", ns, "/", name, " port ", found->port, " is ", found->protocol,
+                          ", not TCP");
+    }
+    return Backend{&service, found};
+  }
+
+  // Points `entry.route` at `backends` (weights as given; one backend: a plain cluster).
+  static void RouteTo(RouteEntry& entry, std::vector<std::pair<Backend, uint32_t>> backends) {
+    auto* action = entry.route.mutable_route();
+    if (backends.size() == 1) {
+      const Backend& b = backends.front().first;
+      action->set_cluster(ServiceClusterName(b.service->namespace_, b.service->name, b.port->port));
+    } else {
+      auto* weighted = action->mutable_weighted_clusters();
+      for (const auto& [b, weight] : backends) {
+        auto* cluster = weighted->add_clusters();
+        cluster->set_name(ServiceClusterName(b.service->namespace_, b.service->name, b.port->port));
+        cluster->mutable_weight()->set_value(weight);
+      }
+    }
+    for (const auto& [b, weight] : backends) entry.backends.push_back(b);
+  }
+
+  // ---- Ingress -------------------------------------------------------------------------
+
+  void AddIngress(const source::Ingress& ingress) {
+    if (!ServesClass(ingress.ingress_class)) return;
+    const Origin* origin = NewOrigin("Ingress", ingress.namespace_, ingress.name, ingress.created);
+    if (!ingress.tls.empty()) {
+      Report(*origin, "spec.tls: TLS is not served yet; these hosts are served over HTTP only");
+    }
+    for (size_t r = 0; r < ingress.rules.size(); ++r) {
+      const source::IngressRule& rule = ingress.rules[r];
+      Claim& claim = ClaimFor(origin, rule.host);
+      for (size_t p = 0; p < rule.paths.size(); ++p) {
+        const source::IngressPath& path = rule.paths[p];
+        RouteEntry entry = NewEntry(origin, 1, {r, p});
+        entry.route.set_name(absl::StrCat(Describe(*origin), " rules[", r, "].paths[", p, "]"));
+        const bool exact = path.path_type == "Exact";
+        std::string prefix = path.path.empty() ? "/" : path.path;
+        // Element-wise: "/foo/" is the same prefix as "/foo" (the trailing slash is ignored).
+        while (!exact && prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+        if (exact) {
+          entry.route.mutable_match()->set_path(path.path);
+        } else if (prefix == "/") {
+          entry.route.mutable_match()->set_prefix("/");
+        } else {
+          entry.route.mutable_match()->set_path_separated_prefix(prefix);
+        }
+        entry.rank = -static_cast<int64_t>(exact ? path.path.size() : prefix.size());
+        entry.exactness = exact ? 0 : 1;
+        entry.ingress_path_key =
+            absl::StrCat(exact ? "Exact " : "Prefix ", exact ? path.path : prefix);
+        SetIngressBackend(entry, ingress.namespace_, path.backend, *origin,
+                          absl::StrCat("spec.rules[", r, "].paths[", p, "]"));
+        claim.routes.push_back(std::move(entry));
+      }
+    }
+    if (ingress.default_backend.has_value()) {
+      Claim& claim = ClaimFor(origin, "");
+      RouteEntry entry = NewEntry(origin, 2, {});
+      entry.route.set_name(absl::StrCat(Describe(*origin), " defaultBackend"));
+      entry.route.mutable_match()->set_prefix("/");
+      SetIngressBackend(entry, ingress.namespace_, *ingress.default_backend, *origin,
+                        "spec.defaultBackend");
+      claim.routes.push_back(std::move(entry));
+    }
+  }
+
+  void SetIngressBackend(RouteEntry& entry, const std::string& ns,
+                         const source::IngressBackend& backend, const Origin& origin,
+                         const std::string& field) {
+    if (backend.service_name.empty()) {
+      const std::string why =
+          absl::StrCat("resource backends (", backend.resource_kind, ") are not supported");
+      Report(origin, absl::StrCat(field, ": ", why, "; requests get 503"));
+      SetDirect503(entry.route, why);
+      return;
+    }
+    auto found = FindBackend(ns, backend.service_name, backend.service_port);
+    if (auto* why = std::get_if<std::string>(&found)) {
+      Report(origin, absl::StrCat(field, ": ", *why, "; requests get 503"));
+      SetDirect503(entry.route, *why);
+      return;
+    }
+    RouteTo(entry, {{std::get<Backend>(found), 1}});
+  }
+
+  // ---- IngressRoute --------------------------------------------------------------------
+
+  void AddIngressRoute(const source::IngressRoute& ir) {
+    if (!ir.ingress_class.empty() && !ServesClass(ir.ingress_class)) return;
+    const Origin* origin = NewOrigin("IngressRoute", ir.namespace_, ir.name, ir.created);
+    if (!ir.entry_points.empty() && std::find(ir.entry_points.begin(), ir.entry_points.end(),
+                                              kWebEntryPoint) == ir.entry_points.end()) {
+      Report(*origin, absl::StrCat("spec.entryPoints [", absl::StrJoin(ir.entry_points, ", "),
+                                   "]: strata serves only the HTTP entry point \"", kWebEntryPoint,
+                                   "\" yet; not routed"));
+      return;
+    }
+    if (ir.tls) {
+      Report(*origin, "spec.tls: TLS is not served yet; the routes are served over HTTP only");
+    }
+    for (size_t r = 0; r < ir.routes.size(); ++r) AddTraefikRoute(ir, *origin, r);
+  }
+
+  void AddTraefikRoute(const source::IngressRoute& ir, const Origin& origin, size_t r) {
+    const source::IngressRouteRoute& spec = ir.routes[r];
+    const std::string field = absl::StrCat("spec.routes[", r, "]");
+    absl::StatusOr<TraefikRule> rule = ParseTraefikRule(spec.match);
+    if (!rule.ok()) {  // the manifest reader checks rules; kept for other sources
+      Report(origin, absl::StrCat(field, ".match: ", rule.status().message()));
+      return;
+    }
+    if (!spec.middlewares.empty()) {
+      std::vector<std::string> names;
+      for (const source::MiddlewareRef& m : spec.middlewares) names.push_back(m.name);
+      Report(origin, absl::StrCat(field, ".middlewares [", absl::StrJoin(names, ", "),
+                                  "]: middlewares are not supported yet; the route is not "
+                                  "routed, so nothing it protects is exposed"));
+      return;
+    }
+    // Backends first: they are the same for every alternative of the rule.
+    std::vector<std::pair<Backend, uint32_t>> backends;
+    std::string unavailable;
+    for (size_t s = 0; s < spec.services.size(); ++s) {
+      const source::IngressRouteService& svc = spec.services[s];
+      const std::string sfield = absl::StrCat(field, ".services[", s, "]");
+      std::string unsupported;
+      if (svc.kind != "Service") {
+        unsupported = absl::StrCat("kind ", svc.kind, " is not supported yet");
+      } else if (!svc.namespace_.empty() && svc.namespace_ != ir.namespace_) {
+        unsupported = absl::StrCat("namespace \"", svc.namespace_,
+                                   "\": services of other namespaces are refused (as Traefik "
+                                   "does without allowCrossNamespace)");
+      } else if (!svc.scheme.empty() && svc.scheme != "http") {
+        unsupported = absl::StrCat("scheme ", svc.scheme, " is not supported yet");
+      } else if (!svc.pass_host_header) {
+        unsupported = "passHostHeader: false is not supported yet";
+      }
+      if (!unsupported.empty()) {
+        Report(origin, absl::StrCat(sfield, ": ", unsupported, "; the route is not routed"));
+        return;
+      }
+      auto found = FindBackend(ir.namespace_, svc.name, svc.port);
+      if (auto* why = std::get_if<std::string>(&found)) {
+        Report(origin, absl::StrCat(sfield, ": ", *why, "; requests get 503"));
+        unavailable = *why;
+        continue;
+      }
+      const int64_t weight = svc.weight.value_or(1);
+      if (weight < 0 || weight > 1'000'000) {
+        Report(origin, absl::StrCat(sfield, ".weight: ", weight,
+                                    " is out of range (0..1000000); the route is not routed"));
+        return;
+      }
+      if (weight > 0)
+        backends.emplace_back(std::get<Backend>(found), static_cast<uint32_t>(weight));
+    }
+    if (spec.services.empty()) {
+      Report(origin, absl::StrCat(field, ".services: none; the route is not routed"));
+      return;
+    }
+    if (unavailable.empty() && backends.empty()) {
+      unavailable = "every service has weight 0";
+      Report(origin, absl::StrCat(field, ".services: ", unavailable, "; requests get 503"));
+    }
+
+    const int64_t priority = spec.priority != 0 ? spec.priority : rule->default_priority;
+    for (size_t a = 0; a < rule->alternatives.size(); ++a) {
+      const std::vector<TraefikMatcher>& matchers = rule->alternatives[a];
+      RouteEntry entry = NewEntry(&origin, 0, {r, a});
+      entry.rank = -priority;
+      entry.route.set_name(absl::StrCat(
+          Describe(origin), " routes[", r, "]",
+          rule->alternatives.size() > 1 ? absl::StrCat(" alternative ", a) : std::string()));
+      std::optional<std::string> host;
+      std::string problem;
+      bool has_path = false;
+      RouteMatch& match = *entry.route.mutable_match();
+      for (const TraefikMatcher& m : matchers) {
+        problem = ApplyMatcher(m, match, host, has_path);
+        if (!problem.empty()) break;
+      }
+      if (!problem.empty()) {
+        Report(origin, absl::StrCat(field, ".match: ", problem,
+                                    rule->alternatives.size() > 1
+                                        ? "; this alternative of the rule is not routed"
+                                        : "; the route is not routed"));
+        continue;
+      }
+      if (!has_path) match.set_prefix("/");
+      if (!unavailable.empty()) {
+        SetDirect503(entry.route, unavailable);
+      } else {
+        RouteTo(entry, backends);
+      }
+      ClaimFor(&origin, host.value_or("")).routes.push_back(std::move(entry));
+    }
+  }
+
+  // Adds matcher `m` to `match`; returns why it cannot be, or "".
+  static std::string ApplyMatcher(const TraefikMatcher& m, RouteMatch& match,
+                                  std::optional<std::string>& host, bool& has_path) {
+    using Kind = TraefikMatcher::Kind;
+    const std::string text = ToString(m);
+    const bool is_path =
+        m.kind == Kind::kPath || m.kind == Kind::kPathPrefix || m.kind == Kind::kPathRegexp;
+    if (m.negated && (m.kind == Kind::kHost || is_path || m.kind == Kind::kQuery ||
+                      m.kind == Kind::kQueryRegexp)) {
+      return absl::StrCat(text, " is not supported (a negated host, path or query matcher)");
+    }
+    switch (m.kind) {
+      case Kind::kHost:
+        if (host.has_value() && *host != m.value) {
+          return absl::StrCat(text, " together with Host(`", *host, "`) matches no request");
+        }
+        host = m.value;
+        return "";
+      case Kind::kHostRegexp:
+        return absl::StrCat(text, " is not supported yet: a host must be known to be owned");
+      case Kind::kClientIP:
+        return absl::StrCat(text, " is not supported yet");
+      case Kind::kPath:
+      case Kind::kPathPrefix:
+      case Kind::kPathRegexp:
+        if (has_path) return absl::StrCat(text, ": only one path matcher per alternative");
+        has_path = true;
+        if (m.kind == Kind::kPath) {
+          match.set_path(m.value);
+        } else if (m.kind == Kind::kPathPrefix) {
+          match.set_prefix(m.value);  // a plain string prefix, as Traefik's PathPrefix
+        } else {
+          SetRegex(*match.mutable_safe_regex(), Unanchored(m.value));
+        }
+        return "";
+      case Kind::kHeader:
+      case Kind::kHeaderRegexp:
+      case Kind::kMethod: {
+        HeaderMatcher* header = match.add_headers();
+        header->set_name(m.kind == Kind::kMethod ? ":method" : m.key);
+        header->set_invert_match(m.negated);
+        if (m.kind == Kind::kHeaderRegexp) {
+          SetRegex(*header->mutable_string_match()->mutable_safe_regex(), Unanchored(m.value));
+        } else {
+          header->mutable_string_match()->set_exact(m.value);
+        }
+        return "";
+      }
+      case Kind::kQuery:
+      case Kind::kQueryRegexp: {
+        auto* query = match.add_query_parameters();
+        query->set_name(m.key);
+        if (m.key_only) {
+          query->set_present_match(true);
+        } else if (m.kind == Kind::kQueryRegexp) {
+          SetRegex(*query->mutable_string_match()->mutable_safe_regex(), Unanchored(m.value));
+        } else {
+          query->mutable_string_match()->set_exact(m.value);
+        }
+        return "";
+      }
+    }
+    return absl::StrCat(text, " is not supported");
+  }
+
+  // ---- Ownership and output ------------------------------------------------------------
+
+  RouteEntry NewEntry(const Origin* origin, int source_rank, std::vector<size_t> position) {
+    RouteEntry entry;
+    entry.source_rank = source_rank;
+    entry.created = origin->created;
+    entry.namespace_ = origin->namespace_;
+    entry.name = origin->name;
+    entry.position = std::move(position);
+    entry.origin = origin;
+    return entry;
+  }
+
+  Claim& ClaimFor(const Origin* origin, const std::string& host) {
+    const std::string normalised = NormalizeClaimedHost(host);
+    auto [it, inserted] = claim_index_.try_emplace(
+        std::make_tuple(origin->kind, origin->namespace_, origin->name, normalised),
+        claims_.size());
+    if (inserted) claims_.push_back(Claim{origin, normalised, {}});
+    return claims_[it->second];
+  }
+
+  void ResolveOwnership() {
+    std::vector<HostClaim> host_claims;
+    for (const Claim& c : claims_) {
+      host_claims.push_back(HostClaim{c.host, c.origin->kind, c.origin->namespace_, c.origin->name,
+                                      c.origin->created});
+    }
+    HostOwnershipPolicy policy{options_.catch_all_namespaces};
+    HostOwnership ownership = ResolveHostOwnership(host_claims, policy);
+    for (size_t i = 0; i < claims_.size(); ++i) {
+      Claim& claim = claims_[i];
+      if (!ownership.verdicts[i].accepted) {
+        Report(*claim.origin, absl::StrCat("not routed: ", ownership.verdicts[i].reason));
+        continue;
+      }
+      std::vector<RouteEntry>& routes = hosts_[claim.host].routes;
+      hosts_[claim.host].owner = claim.origin->namespace_;
+      for (RouteEntry& entry : claim.routes) routes.push_back(std::move(entry));
+    }
+  }
+
+  XdsResources& AppOf(const std::string& ns) { return apps_[ns]; }
+
+  void AddServiceCluster(XdsResources& out, std::set<std::string>& emitted, const Backend& b) {
+    const std::string name =
+        ServiceClusterName(b.service->namespace_, b.service->name, b.port->port);
+    if (!emitted.insert(name).second) return;
+    out.clusters.push_back(MakeEdsCluster(name));
+    out.endpoints.push_back(MakeLoadAssignment(
+        name, *b.port, slices_.Usable(b.service->namespace_, b.service->name, out.warnings),
+        out.warnings));
+  }
+
+  void Emit() {
+    RouteConfiguration edge_routes;
+    edge_routes.set_name(kEdgeListenerName);
+    edge_.listeners.push_back(
+        MakeHttpListener(kEdgeListenerName, options_.listen_address, options_.edge_http_port));
+    std::map<std::string, RouteConfiguration> app_routes;
+    std::set<std::string> edge_clusters;
+    std::map<std::string, std::set<std::string>> app_clusters;
+    for (const auto& [ns, tier] : app_tiers_) {
+      app_routes[ns].set_name(kAppListenerName);
+      AppOf(ns);
+    }
+
+    for (auto& [host, entry] : hosts_) {
+      std::vector<RouteEntry>& routes = entry.routes;
+      std::stable_sort(routes.begin(), routes.end(), [](const RouteEntry& a, const RouteEntry& b) {
+        return a.SortKey() < b.SortKey();
+      });
+      // Two Ingresses with the same path on one host: the older keeps it.
+      std::map<std::string, const Origin*> ingress_paths;
+      std::vector<RouteEntry> kept;
+      for (RouteEntry& route : routes) {
+        if (!route.ingress_path_key.empty()) {
+          auto [it, inserted] = ingress_paths.emplace(route.ingress_path_key, route.origin);
+          if (!inserted) {
+            if (it->second != route.origin) {
+              Report(*route.origin,
+                     absl::StrCat("path ", route.ingress_path_key, " of host \"", host,
+                                  "\" is already routed by ", Describe(*it->second),
+                                  ", which is older; not routed"));
+            }
+            continue;
+          }
+        }
+        kept.push_back(std::move(route));
+      }
+
+      auto tier = app_tiers_.find(entry.owner);
+      const bool two_tier = tier != app_tiers_.end();
+      XdsResources& out = two_tier ? AppOf(entry.owner) : edge_;
+      std::set<std::string>& emitted = two_tier ? app_clusters[entry.owner] : edge_clusters;
+      auto* vhost =
+          two_tier ? app_routes[entry.owner].add_virtual_hosts() : edge_routes.add_virtual_hosts();
+      vhost->set_name(host);
+      vhost->add_domains(host);
+      for (RouteEntry& route : kept) {
+        GuardWildcard(host, *route.route.mutable_match());
+        for (const Backend& b : route.backends) AddServiceCluster(out, emitted, b);
+        *vhost->add_routes() = std::move(route.route);
+      }
+      if (two_tier) {
+        auto* edge_vhost = edge_routes.add_virtual_hosts();
+        edge_vhost->set_name(host);
+        edge_vhost->add_domains(host);
+        Route* route = edge_vhost->add_routes();
+        route->set_name(absl::StrCat("to the app tier of namespace ", entry.owner));
+        route->mutable_match()->set_prefix("/");
+        GuardWildcard(host, *route->mutable_match());
+        route->mutable_route()->set_cluster(AppTierClusterName(entry.owner));
+      }
+    }
+
+    for (const auto& [ns, tier] : app_tiers_) {
+      // The edge's way to this app tier: its endpoints, with PROXY protocol v2.
+      Cluster cluster = MakeEdsCluster(AppTierClusterName(ns));
+      envoy::extensions::transport_sockets::proxy_protocol::v3::ProxyProtocolUpstreamTransport
+          proxy;
+      proxy.mutable_config()->set_version(envoy::config::core::v3::ProxyProtocolConfig::V2);
+      proxy.mutable_transport_socket()->set_name("envoy.transport_sockets.raw_buffer");
+      proxy.mutable_transport_socket()->mutable_typed_config()->PackFrom(
+          envoy::extensions::transport_sockets::raw_buffer::v3::RawBuffer());
+      cluster.mutable_transport_socket()->set_name(
+          "envoy.transport_sockets.upstream_proxy_protocol");
+      cluster.mutable_transport_socket()->mutable_typed_config()->PackFrom(proxy);
+      edge_.clusters.push_back(std::move(cluster));
+      edge_.endpoints.push_back(MakeLoadAssignment(
+          AppTierClusterName(ns), *tier.port,
+          slices_.Usable(ns, tier.service->name, edge_.warnings), edge_.warnings));
+
+      XdsResources& app = AppOf(ns);
+      app.routes.push_back(std::move(app_routes[ns]));
+      if (edge_addresses_.empty()) {
+        app.warnings.push_back(absl::StrCat(
+            "app tier of namespace ", ns, ": the edge Service ", options_.edge_service.first, "/",
+            options_.edge_service.second,
+            " has no endpoints, so no address may send to it; it gets no listener until then"));
+        continue;
+      }
+      Listener listener =
+          MakeHttpListener(kAppListenerName, options_.listen_address, tier.listen_port);
+      auto* filter = listener.add_listener_filters();
+      filter->set_name("envoy.filters.listener.proxy_protocol");
+      filter->mutable_typed_config()->PackFrom(
+          envoy::extensions::filters::listener::proxy_protocol::v3::ProxyProtocol());
+      auto* chain_match = listener.mutable_filter_chains(0)->mutable_filter_chain_match();
+      for (const auto& [address, length] : edge_addresses_) {
+        auto* range = chain_match->add_direct_source_prefix_ranges();
+        range->set_address_prefix(address);
+        range->mutable_prefix_len()->set_value(length);
+      }
+      app.listeners.push_back(std::move(listener));
+    }
+    edge_.routes.push_back(std::move(edge_routes));
+  }
+
+  const source::ClusterState& state_;
+  const TwoTierOptions& options_;
+  const SliceIndex slices_;
+
+  std::vector<std::unique_ptr<Origin>> origins_;
+  std::vector<Claim> claims_;
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, size_t> claim_index_;
+  struct HostRoutes {
+    std::string owner;
+    std::vector<RouteEntry> routes;
+  };
+  std::map<std::string, HostRoutes> hosts_;   // by normalised host
+  std::map<std::string, AppTier> app_tiers_;  // by namespace
+  std::set<std::pair<std::string, uint32_t>> edge_addresses_;
+  std::map<std::tuple<std::string, std::string, std::string>, std::set<std::string>> problems_;
+  XdsResources edge_;
+  std::map<std::string, XdsResources> apps_;
+};
+
+}  // namespace
+
+std::string AppGroup(const std::string& namespace_) { return absl::StrCat("app/", namespace_); }
+
+std::string AppTierClusterName(const std::string& namespace_) {
+  return absl::StrCat("app/", namespace_);
+}
+
+std::string ServiceClusterName(const std::string& namespace_, const std::string& name,
+                               uint32_t port) {
+  return absl::StrCat("svc/", namespace_, "/", name, "/", port);
+}
+
+TwoTierConfig TranslateTwoTier(const source::ClusterState& state, const TwoTierOptions& options) {
+  return Translator(state, options).Run();
+}
+
+}  // namespace strata::translate

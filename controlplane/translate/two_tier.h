@@ -1,0 +1,81 @@
+#ifndef STRATA_CONTROLPLANE_TRANSLATE_TWO_TIER_H_
+#define STRATA_CONTROLPLANE_TRANSLATE_TWO_TIER_H_
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "controlplane/source/cluster_state.h"
+#include "controlplane/translate/resources.h"
+
+namespace strata::translate {
+
+// Node groups of the two tiers (see TierNodeGrouper).
+inline constexpr char kEdgeGroup[] = "edge";
+// "app/<namespace>": the app tier of one namespace.
+std::string AppGroup(const std::string& namespace_);
+
+// Resource names. Stable and independent of content, so an edit changes versions, not names.
+inline constexpr char kEdgeListenerName[] = "edge-http";  // also its RouteConfiguration
+inline constexpr char kAppListenerName[] = "app-http";    // also its RouteConfiguration
+// The edge's cluster of namespace N's app tier: "app/<N>".
+std::string AppTierClusterName(const std::string& namespace_);
+// The cluster of one Service port: "svc/<namespace>/<name>/<port>".
+std::string ServiceClusterName(const std::string& namespace_, const std::string& name,
+                               uint32_t port);
+
+struct TwoTierOptions {
+  // Address the generated listeners bind on the proxies.
+  std::string listen_address = "0.0.0.0";
+  // Port of the edge's HTTP listener.
+  uint32_t edge_http_port = 8080;
+  // The Service whose endpoints are the edge proxies: the only senders an app tier accepts
+  // PROXY protocol from. Chosen by the cluster admin, never by a label a tenant could set.
+  source::ObjectKey edge_service = {"strata-system", "strata-edge"};
+  // IngressClass `spec.controller` value that marks classes strata serves.
+  std::string ingress_controller = "strata.dev/ingress-controller";
+  // Namespaces whose host-less rules and default backends become the catch-all for hosts
+  // nobody owns; from every other namespace such a rule is refused.
+  std::set<std::string> catch_all_namespaces;
+};
+
+// What went wrong with one object: refused hosts, unsupported features, missing backends.
+// Reported as a log line, and (with a Kubernetes source) as an Event and an annotation.
+struct ObjectReport {
+  std::string kind;  // Ingress, IngressRoute
+  std::string namespace_;
+  std::string name;
+  std::vector<std::string> problems;  // sorted, each a full sentence
+};
+
+struct TwoTierConfig {
+  XdsResources edge;
+  // Namespace → the app tier's resources, for every namespace that has an app tier (a
+  // Service labelled strata.dev/tier=app).
+  std::map<std::string, XdsResources> apps;
+  // Objects with problems, sorted by kind, namespace, name.
+  std::vector<ObjectReport> reports;
+};
+
+// Translates the Ingresses and IngressRoutes strata serves into the edge's and the app
+// tiers' configuration. Pure and deterministic (docs/two-tier.md has the full rules):
+//   - Every host has one owning namespace (ResolveHostOwnership). Refused claims are not
+//     routed and are reported. A host nobody owns has no virtual host: 404 at the edge.
+//   - The edge listens on options.edge_http_port. A host of a namespace with an app tier is
+//     sent, whole, to that app tier's endpoints with PROXY protocol v2; a host of a namespace
+//     without one is routed at the edge straight to the Services (single tier).
+//   - An app tier listens on its Service's numeric targetPort, reads PROXY protocol, and
+//     accepts connections only from the edge Service's endpoint addresses. It holds only its
+//     own namespace's hosts, routes and Services.
+//   - Ingress paths: Exact, Prefix element-wise (ImplementationSpecific as Prefix), longest
+//     first and Exact before Prefix on a tie. IngressRoute routes by priority (default: the
+//     length of the rule), before the Ingress paths of the same host.
+//   - Anything strata cannot honour (a matcher, a middleware, a cross-namespace service) takes
+//     the route out, reported: dropping part of a match would widen it.
+TwoTierConfig TranslateTwoTier(const source::ClusterState& state, const TwoTierOptions& options);
+
+}  // namespace strata::translate
+
+#endif  // STRATA_CONTROLPLANE_TRANSLATE_TWO_TIER_H_

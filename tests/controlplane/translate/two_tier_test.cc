@@ -1,0 +1,587 @@
+#include "controlplane/translate/two_tier.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "controlplane/source/manifest_parser.h"
+#include "dataplane/router/route_table.h"
+#include "dataplane/server/proxy_config.h"
+#include "dataplane/upstream/cluster.h"
+#include "envoy/extensions/transport_sockets/proxy_protocol/v3/upstream_proxy_protocol.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace strata::translate {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Key;
+
+// ---- Input: manifests, read by the real manifest reader --------------------------------
+
+source::ClusterState Parse(const std::string& text) {
+  source::ManifestSet set;
+  absl::Status status = set.AddManifest("test.yaml", text);
+  EXPECT_TRUE(status.ok()) << status;
+  return set.TakeState();
+}
+
+// A Service with one port 80 → `target`, and one EndpointSlice with `ips` on `target`.
+std::string Service(const std::string& ns, const std::string& name, int target,
+                    const std::vector<std::string>& ips, const std::string& labels = "{}") {
+  std::string endpoints;
+  for (const std::string& ip : ips) absl::StrAppend(&endpoints, "\n- addresses: [", ip, "]");
+  return absl::StrCat(R"(
+---
+apiVersion: v1
+kind: Service
+metadata: {name: )",
+                      name, ", namespace: ", ns, ", labels: ", labels, R"(}
+spec:
+  ports: [{name: http, port: 80, targetPort: )",
+                      target, R"(}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: )",
+                      name, "-1\n  namespace: ", ns,
+                      "\n  labels: {kubernetes.io/service-name: ", name, R"(}
+addressType: IPv4
+ports: [{name: http, port: )",
+                      target, "}]\nendpoints:", ips.empty() ? " []" : endpoints, "\n");
+}
+
+std::string AppTier(const std::string& ns, int port, const std::vector<std::string>& ips) {
+  return Service(ns, "strata-app", port, ips, "{strata.dev/tier: app}");
+}
+
+std::string EdgeTier(const std::vector<std::string>& ips) {
+  return Service("strata-system", "strata-edge", 8080, ips);
+}
+
+struct PathSpec {
+  std::string path;
+  std::string type;
+  std::string service;
+};
+
+std::string Ingress(const std::string& ns, const std::string& name, const std::string& host,
+                    const std::vector<PathSpec>& paths, const std::string& created = "") {
+  std::string out = absl::StrCat("\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\n",
+                                 "metadata:\n  name: ", name, "\n  namespace: ", ns, "\n");
+  if (!created.empty()) absl::StrAppend(&out, "  creationTimestamp: \"", created, "\"\n");
+  absl::StrAppend(&out, "spec:\n  rules:\n  - ");
+  if (!host.empty()) absl::StrAppend(&out, "host: \"", host, "\"\n    ");
+  absl::StrAppend(&out, "http:\n      paths:\n");
+  for (const PathSpec& p : paths) {
+    absl::StrAppend(&out, "      - {path: \"", p.path, "\", pathType: ", p.type,
+                    ", backend: {service: {name: ", p.service, ", port: {number: 80}}}}\n");
+  }
+  return out;
+}
+
+std::string IngressRoute(const std::string& ns, const std::string& name,
+                         const std::string& routes_yaml, const std::string& extra_spec = "") {
+  return absl::StrCat("\n---\napiVersion: traefik.io/v1alpha1\nkind: IngressRoute\n",
+                      "metadata: {name: ", name, ", namespace: ", ns, "}\nspec:\n", extra_spec,
+                      "  routes:\n", routes_yaml);
+}
+
+// ---- Output: run through strata-proxy's own config code --------------------------------
+
+TwoTierOptions Options() {
+  TwoTierOptions options;
+  options.listen_address = "127.0.0.1";
+  return options;
+}
+
+// Every resource must be accepted by strata-proxy as it is.
+void ExpectProxyAccepts(const XdsResources& resources) {
+  for (const auto& listener : resources.listeners) {
+    auto config = server::ListenerConfig::Create(listener);
+    EXPECT_TRUE(config.ok()) << config.status() << "\n" << listener.DebugString();
+  }
+  for (const auto& routes : resources.routes) {
+    auto table = router::RouteTable::Create(routes);
+    EXPECT_TRUE(table.ok()) << table.status() << "\n" << routes.DebugString();
+  }
+  for (const auto& cluster : resources.clusters) {
+    const envoy::config::endpoint::v3::ClusterLoadAssignment* cla = nullptr;
+    for (const auto& e : resources.endpoints) {
+      if (e.cluster_name() == cluster.name()) cla = &e;
+    }
+    EXPECT_NE(cla, nullptr) << "no endpoints for cluster " << cluster.name();
+    auto built = upstream::Cluster::Create(cluster, cla);
+    EXPECT_TRUE(built.ok()) << built.status() << "\n" << cluster.DebugString();
+  }
+}
+
+class Headers : public router::HeaderLookup {
+ public:
+  explicit Headers(std::map<std::string, std::string> headers) : headers_(std::move(headers)) {}
+  std::optional<absl::string_view> Get(absl::string_view name) const override {
+    auto it = headers_.find(std::string(name));
+    if (it == headers_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, std::string> headers_;
+};
+
+// Where strata-proxy sends the request with this config: the cluster (several joined with
+// "+" for weighted clusters), "503" for a direct response, or "404".
+std::string Route(const XdsResources& resources, const std::string& route_config,
+                  const std::string& host, const std::string& path,
+                  std::map<std::string, std::string> headers = {},
+                  const std::string& method = "GET") {
+  for (const auto& routes : resources.routes) {
+    if (routes.name() != route_config) continue;
+    auto table = router::RouteTable::Create(routes);
+    if (!table.ok()) return absl::StrCat("invalid: ", table.status().message());
+    Headers lookup(std::move(headers));
+    router::RequestView request;
+    request.authority = host;
+    request.path = path;
+    request.method = method;
+    request.scheme = "http";
+    request.headers = &lookup;
+    router::RouteTable::MatchResult match = (*table)->Match(request);
+    if (match.route == nullptr) return "404";
+    if (const auto* direct = match.route->direct_response()) {
+      return absl::StrCat(direct->status);
+    }
+    const router::ForwardAction* forward = match.route->forward();
+    if (forward == nullptr) return "redirect";
+    if (!forward->cluster().empty()) return forward->cluster();
+    std::vector<std::string> names;
+    for (const auto& w : forward->weighted_clusters()) {
+      names.push_back(absl::StrCat(w.name, "*", w.weight));
+    }
+    return absl::StrJoin(names, "+");
+  }
+  return absl::StrCat("no route configuration ", route_config);
+}
+
+std::string AtEdge(const TwoTierConfig& config, const std::string& host, const std::string& path,
+                   std::map<std::string, std::string> headers = {},
+                   const std::string& method = "GET") {
+  return Route(config.edge, kEdgeListenerName, host, path, std::move(headers), method);
+}
+
+std::string AtApp(const TwoTierConfig& config, const std::string& ns, const std::string& host,
+                  const std::string& path) {
+  auto it = config.apps.find(ns);
+  if (it == config.apps.end()) return "no app tier";
+  return Route(it->second, kAppListenerName, host, path);
+}
+
+std::vector<std::string> ProblemsOf(const TwoTierConfig& config, const std::string& kind,
+                                    const std::string& ns, const std::string& name) {
+  for (const ObjectReport& report : config.reports) {
+    if (report.kind == kind && report.namespace_ == ns && report.name == name) {
+      return report.problems;
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> ClusterNames(const XdsResources& resources) {
+  std::vector<std::string> names;
+  for (const auto& c : resources.clusters) names.push_back(c.name());
+  return names;
+}
+
+const envoy::config::endpoint::v3::ClusterLoadAssignment* FindCla(const XdsResources& r,
+                                                                  const std::string& name) {
+  for (const auto& e : r.endpoints) {
+    if (e.cluster_name() == name) return &e;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Endpoints(const XdsResources& r, const std::string& cluster) {
+  std::vector<std::string> out;
+  const auto* cla = FindCla(r, cluster);
+  if (cla == nullptr) return {"missing"};
+  for (const auto& locality : cla->endpoints()) {
+    for (const auto& e : locality.lb_endpoints()) {
+      const auto& a = e.endpoint().address().socket_address();
+      out.push_back(absl::StrCat(a.address(), ":", a.port_value()));
+    }
+  }
+  return out;
+}
+
+// ---- Single tier ------------------------------------------------------------------------
+
+TEST(TwoTierTest, WithoutAnAppTierTheEdgeRoutesToServices) {
+  const TwoTierConfig config =
+      TranslateTwoTier(Parse(Service("shop", "web", 8080, {"10.0.1.1"}) +
+                             Service("shop", "api", 9090, {"10.0.1.2"}) +
+                             Ingress("shop", "front", "shop.example.com",
+                                     {{"/", "Prefix", "web"}, {"/api", "Prefix", "api"}})),
+                       Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_THAT(config.apps, IsEmpty());
+  EXPECT_THAT(config.reports, IsEmpty());
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/api"), "svc/shop/api/80");
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/api/orders?x=1"), "svc/shop/api/80");
+  EXPECT_EQ(AtEdge(config, "SHOP.example.com:8080", "/api/"), "svc/shop/api/80");
+  // Element-wise: /apix is not under /api.
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/apix"), "svc/shop/web/80");
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/"), "svc/shop/web/80");
+  // Strict host ownership: an unknown host reaches nobody.
+  EXPECT_EQ(AtEdge(config, "other.example.com", "/"), "404");
+  EXPECT_EQ(AtEdge(config, "10.0.0.1", "/"), "404");
+  EXPECT_THAT(ClusterNames(config.edge), ElementsAre("svc/shop/api/80", "svc/shop/web/80"));
+  EXPECT_THAT(Endpoints(config.edge, "svc/shop/api/80"), ElementsAre("10.0.1.2:9090"));
+  ASSERT_EQ(config.edge.listeners.size(), 1u);
+  EXPECT_EQ(config.edge.listeners[0].name(), kEdgeListenerName);
+  EXPECT_EQ(config.edge.listeners[0].address().socket_address().port_value(), 8080u);
+}
+
+TEST(TwoTierTest, IngressPathPrecedenceIsLongestFirstThenExact) {
+  // Declared shortest first and spread over two Ingresses: order must not matter.
+  const std::string services = Service("shop", "a", 1001, {"10.0.0.1"}) +
+                               Service("shop", "b", 1002, {"10.0.0.2"}) +
+                               Service("shop", "c", 1003, {"10.0.0.3"});
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(services +
+            Ingress("shop", "one", "shop.example.com",
+                    {{"/", "Prefix", "a"}, {"/foo", "Prefix", "b"}}) +
+            Ingress("shop", "two", "shop.example.com",
+                    {{"/foo", "Exact", "c"}, {"/foo/bar/", "ImplementationSpecific", "a"}})),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_THAT(config.reports, IsEmpty());
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/foo"), "svc/shop/c/80");   // Exact wins a tie
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/foo/"), "svc/shop/b/80");  // not Exact
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/foo/x"), "svc/shop/b/80");
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/foo/bar"), "svc/shop/a/80");  // longest
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/foo/bar/baz"), "svc/shop/a/80");
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/foo/barbaz"), "svc/shop/b/80");
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/Foo"), "svc/shop/a/80");  // case-sensitive
+}
+
+TEST(TwoTierTest, SamePathInTwoIngressesGoesToTheOlder) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(Service("shop", "a", 1001, {"10.0.0.1"}) + Service("shop", "b", 1002, {"10.0.0.2"}) +
+            Ingress("shop", "zz-old", "shop.example.com", {{"/x", "Prefix", "a"}},
+                    "2026-01-01T00:00:00Z") +
+            Ingress("shop", "aa-new", "shop.example.com", {{"/x/", "Prefix", "b"}},
+                    "2026-02-01T00:00:00Z")),
+      Options());
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/x/1"), "svc/shop/a/80");
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "aa-new"),
+              ElementsAre(AllOf(HasSubstr("path Prefix /x"),
+                                HasSubstr("already routed by Ingress shop/zz-old"))));
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "zz-old"), IsEmpty());
+}
+
+TEST(TwoTierTest, MissingBackendAnswers503AndIsReported) {
+  const TwoTierConfig config =
+      TranslateTwoTier(Parse(Service("shop", "web", 8080, {"10.0.1.1"}) +
+                             Ingress("shop", "front", "shop.example.com",
+                                     {{"/", "Prefix", "web"}, {"/gone", "Prefix", "nosuch"}})),
+                       Options());
+  ExpectProxyAccepts(config.edge);
+  // The broken path must not fall through to the shorter "/" route (another app).
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/gone/x"), "503");
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "front"),
+              ElementsAre(HasSubstr("Service shop/nosuch not found")));
+}
+
+// ---- Host ownership ---------------------------------------------------------------------
+
+TEST(TwoTierTest, AHostBelongsToTheOldestClaimsNamespace) {
+  const std::string services =
+      Service("shop", "web", 8080, {"10.0.1.1"}) + Service("evil", "web", 8080, {"10.0.2.1"});
+  const TwoTierConfig config =
+      TranslateTwoTier(Parse(services +
+                             Ingress("evil", "grab", "shop.example.com", {{"/", "Prefix", "web"}},
+                                     "2026-03-01T00:00:00Z") +
+                             Ingress("shop", "front", "shop.example.com", {{"/", "Prefix", "web"}},
+                                     "2026-01-01T00:00:00Z")),
+                       Options());
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/"), "svc/shop/web/80");
+  EXPECT_THAT(ClusterNames(config.edge), ElementsAre("svc/shop/web/80"));
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "evil", "grab"),
+              ElementsAre(AllOf(HasSubstr("not routed"), HasSubstr("belongs to namespace \"shop\""),
+                                HasSubstr("Ingress shop/front, created 2026-01-01T00:00:00Z"))));
+}
+
+TEST(TwoTierTest, ManifestsWithoutTimestampsLoseToDatedOnes) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(
+          Service("a", "web", 8080, {"10.0.1.1"}) + Service("b", "web", 8080, {"10.0.2.1"}) +
+          Ingress("a", "undated", "x.example.com", {{"/", "Prefix", "web"}}) +
+          Ingress("b", "dated", "x.example.com", {{"/", "Prefix", "web"}}, "2026-05-01T00:00:00Z")),
+      Options());
+  EXPECT_EQ(AtEdge(config, "x.example.com", "/"), "svc/b/web/80");
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "a", "undated"),
+              ElementsAre(HasSubstr("Ingress b/dated, created 2026-05-01T00:00:00Z")));
+}
+
+TEST(TwoTierTest, CatchAllOnlyFromNamespacesTheAdminLists) {
+  const std::string manifests = Service("tenant", "web", 8080, {"10.0.1.1"}) +
+                                Service("ops", "fallback", 8080, {"10.0.9.9"}) +
+                                Ingress("tenant", "greedy", "", {{"/", "Prefix", "web"}}) +
+                                Ingress("ops", "default", "", {{"/", "Prefix", "fallback"}});
+  TwoTierOptions options = Options();
+  TwoTierConfig config = TranslateTwoTier(Parse(manifests), options);
+  EXPECT_EQ(AtEdge(config, "anything.example.com", "/"), "404");
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "tenant", "greedy"),
+              ElementsAre(HasSubstr("\"tenant\" is not listed")));
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "ops", "default"),
+              ElementsAre(HasSubstr("\"ops\" is not listed")));
+
+  options.catch_all_namespaces = {"ops"};
+  config = TranslateTwoTier(Parse(manifests), options);
+  ExpectProxyAccepts(config.edge);
+  EXPECT_EQ(AtEdge(config, "anything.example.com", "/"), "svc/ops/fallback/80");
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "tenant", "greedy"),
+              ElementsAre(HasSubstr("\"tenant\" is not listed")));
+}
+
+TEST(TwoTierTest, WildcardHostsMatchExactlyOneLabel) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Service("blog", "web", 8080, {"10.0.2.1"}) +
+            Ingress("shop", "wild", "*.example.com", {{"/", "Prefix", "web"}}) +
+            Ingress("blog", "deep", "*.blog.example.com", {{"/", "Prefix", "web"}})),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_EQ(AtEdge(config, "a.example.com", "/"), "svc/shop/web/80");
+  EXPECT_EQ(AtEdge(config, "A.Example.COM:8080", "/"), "svc/shop/web/80");
+  EXPECT_EQ(AtEdge(config, "a.b.example.com", "/"), "404");
+  EXPECT_EQ(AtEdge(config, "example.com", "/"), "404");
+  EXPECT_EQ(AtEdge(config, "x.blog.example.com", "/"), "svc/blog/web/80");
+  EXPECT_EQ(AtEdge(config, "y.x.blog.example.com", "/"), "404");
+}
+
+// ---- Two tiers --------------------------------------------------------------------------
+
+TEST(TwoTierTest, AnAppTierGetsItsNamespaceOnlyBehindTheEdge) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(EdgeTier({"10.0.0.7", "10.0.0.8"}) + AppTier("shop", 8081, {"10.0.1.5", "10.0.1.6"}) +
+            Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Service("shop", "api", 9090, {"10.0.1.2"}) +
+            Service("blog", "web", 8080, {"10.0.2.1"}) +
+            Ingress("shop", "front", "shop.example.com",
+                    {{"/", "Prefix", "web"}, {"/api", "Prefix", "api"}}) +
+            Ingress("blog", "front", "blog.example.com", {{"/", "Prefix", "web"}})),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  ASSERT_THAT(config.apps, ElementsAre(Key("shop")));
+  const XdsResources& app = config.apps.at("shop");
+  ExpectProxyAccepts(app);
+  EXPECT_THAT(config.reports, IsEmpty());
+
+  // The edge sends the whole host to the app tier, with PROXY protocol v2...
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/api/x"), "app/shop");
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/"), "app/shop");
+  EXPECT_THAT(Endpoints(config.edge, "app/shop"), ElementsAre("10.0.1.5:8081", "10.0.1.6:8081"));
+  envoy::extensions::transport_sockets::proxy_protocol::v3::ProxyProtocolUpstreamTransport proxy;
+  for (const auto& c : config.edge.clusters) {
+    if (c.name() == "app/shop") {
+      ASSERT_TRUE(c.transport_socket().typed_config().UnpackTo(&proxy));
+    }
+  }
+  EXPECT_EQ(proxy.config().version(), envoy::config::core::v3::ProxyProtocolConfig::V2);
+  // ...and keeps single-tier routing for the namespace without one.
+  EXPECT_EQ(AtEdge(config, "blog.example.com", "/"), "svc/blog/web/80");
+  EXPECT_THAT(ClusterNames(config.edge), ElementsAre("app/shop", "svc/blog/web/80"));
+
+  // The app tier: its own hosts and Services only.
+  EXPECT_EQ(AtApp(config, "shop", "shop.example.com", "/api/x"), "svc/shop/api/80");
+  EXPECT_EQ(AtApp(config, "shop", "shop.example.com", "/"), "svc/shop/web/80");
+  EXPECT_EQ(AtApp(config, "shop", "blog.example.com", "/"), "404");
+  EXPECT_THAT(ClusterNames(app), ElementsAre("svc/shop/api/80", "svc/shop/web/80"));
+  EXPECT_THAT(Endpoints(app, "svc/shop/web/80"), ElementsAre("10.0.1.1:8080"));
+
+  // It listens on the app Service's targetPort, reads PROXY headers, and takes connections
+  // only from the edge pods.
+  ASSERT_EQ(app.listeners.size(), 1u);
+  const auto& listener = app.listeners[0];
+  EXPECT_EQ(listener.address().socket_address().port_value(), 8081u);
+  ASSERT_EQ(listener.listener_filters_size(), 1);
+  EXPECT_EQ(listener.listener_filters(0).name(), "envoy.filters.listener.proxy_protocol");
+  auto parsed = server::ListenerConfig::Create(listener);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_TRUE((*parsed)->proxy_protocol);
+  std::vector<std::string> ranges;
+  for (const auto& r :
+       listener.filter_chains(0).filter_chain_match().direct_source_prefix_ranges()) {
+    ranges.push_back(absl::StrCat(r.address_prefix(), "/", r.prefix_len().value()));
+  }
+  EXPECT_THAT(ranges, ElementsAre("10.0.0.7/32", "10.0.0.8/32"));
+}
+
+TEST(TwoTierTest, AnAppTierWithoutKnownEdgeAddressesGetsNoListener) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(AppTier("shop", 8081, {"10.0.1.5"}) + Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Ingress("shop", "front", "shop.example.com", {{"/", "Prefix", "web"}})),
+      Options());
+  ASSERT_THAT(config.apps, ElementsAre(Key("shop")));
+  EXPECT_THAT(config.apps.at("shop").listeners, IsEmpty());
+  EXPECT_THAT(config.apps.at("shop").warnings,
+              Contains(HasSubstr("strata-system/strata-edge has no endpoints")));
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/"), "app/shop");
+}
+
+TEST(TwoTierTest, OnlyTheAdminsEdgeServiceIsTrusted) {
+  // A tenant naming its own Service strata-edge gains nothing: the edge is a namespace/name
+  // the admin chose.
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(EdgeTier({"10.0.0.7"}) + Service("shop", "strata-edge", 8080, {"10.6.6.6"}) +
+            AppTier("shop", 8081, {"10.0.1.5"}) + Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Ingress("shop", "front", "shop.example.com", {{"/", "Prefix", "web"}})),
+      Options());
+  const auto& match = config.apps.at("shop").listeners.at(0).filter_chains(0).filter_chain_match();
+  ASSERT_EQ(match.direct_source_prefix_ranges_size(), 1);
+  EXPECT_EQ(match.direct_source_prefix_ranges(0).address_prefix(), "10.0.0.7");
+}
+
+// ---- IngressRoute -----------------------------------------------------------------------
+
+TEST(TwoTierTest, IngressRouteRulesAndPriorities) {
+  const std::string services = Service("shop", "web", 8080, {"10.0.1.1"}) +
+                               Service("shop", "api", 9090, {"10.0.1.2"}) +
+                               Service("shop", "admin", 7070, {"10.0.1.3"});
+  const TwoTierConfig config = TranslateTwoTier(Parse(services + IngressRoute("shop", "routes", R"(
+  - match: Host(`shop.example.com`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+  - match: Host(`shop.example.com`) && PathPrefix(`/api`)
+    kind: Rule
+    services: [{name: api, port: http}]
+  - match: (Host(`shop.example.com`) || Host(`www.example.com`)) && Header(`X-Admin`, `yes`) && !Method(`DELETE`)
+    kind: Rule
+    services: [{name: admin, port: 80}]
+  - match: Host(`shop.example.com`) && Query(`debug`)
+    kind: Rule
+    priority: 1
+    services: [{name: admin, port: 80}]
+)")),
+                                                Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_THAT(config.reports, IsEmpty());
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/"), "svc/shop/web/80");
+  // Traefik's PathPrefix is a plain string prefix.
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/apiary"), "svc/shop/api/80");
+  // The longest rule has the highest default priority.
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/api", {{"x-admin", "yes"}}), "svc/shop/admin/80");
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/api", {{"x-admin", "yes"}}, "DELETE"),
+            "svc/shop/api/80");
+  EXPECT_EQ(AtEdge(config, "www.example.com", "/", {{"x-admin", "yes"}}), "svc/shop/admin/80");
+  EXPECT_EQ(AtEdge(config, "www.example.com", "/"), "404");
+  // Priority 1 comes after everything with a longer rule.
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/?debug=1"), "svc/shop/web/80");
+}
+
+TEST(TwoTierTest, IngressRouteWeightsAndBeforeIngressOnOneHost) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(Service("shop", "v1", 8080, {"10.0.1.1"}) + Service("shop", "v2", 8080, {"10.0.1.2"}) +
+            Service("shop", "old", 8080, {"10.0.1.3"}) +
+            Ingress("shop", "legacy", "shop.example.com", {{"/", "Prefix", "old"}}) +
+            IngressRoute("shop", "canary", R"(
+  - match: Host(`shop.example.com`) && PathPrefix(`/`)
+    kind: Rule
+    services: [{name: v1, port: 80, weight: 9}, {name: v2, port: 80}]
+)")),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/x"), "svc/shop/v1/80*9+svc/shop/v2/80*1");
+}
+
+TEST(TwoTierTest, WhatCannotBeHonouredIsNotRoutedAndReported) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Service("other", "web", 8080, {"10.0.2.1"}) + IngressRoute("shop", "auth", R"(
+  - match: Host(`a.example.com`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+    middlewares: [{name: basic-auth}]
+)") + IngressRoute("shop", "regexp", R"(
+  - match: HostRegexp(`^.+\.example\.com$`) || Host(`b.example.com`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+)") + IngressRoute("shop", "cross", R"(
+  - match: Host(`c.example.com`)
+    kind: Rule
+    services: [{name: web, namespace: other, port: 80}]
+)") +
+            IngressRoute("shop", "secure", R"(
+  - match: Host(`d.example.com`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+)",
+                         "  entryPoints: [websecure]\n")),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  // A route whose middleware strata cannot apply is not exposed without it.
+  EXPECT_EQ(AtEdge(config, "a.example.com", "/"), "404");
+  EXPECT_THAT(ProblemsOf(config, "IngressRoute", "shop", "auth"),
+              ElementsAre(HasSubstr("middlewares [basic-auth]")));
+  // The supported alternative of a rule stays.
+  EXPECT_EQ(AtEdge(config, "b.example.com", "/"), "svc/shop/web/80");
+  EXPECT_THAT(ProblemsOf(config, "IngressRoute", "shop", "regexp"),
+              ElementsAre(HasSubstr("HostRegexp(`^.+\\.example\\.com$`) is not supported")));
+  EXPECT_EQ(AtEdge(config, "c.example.com", "/"), "404");
+  EXPECT_THAT(ProblemsOf(config, "IngressRoute", "shop", "cross"),
+              ElementsAre(HasSubstr("services of other namespaces are refused")));
+  EXPECT_EQ(AtEdge(config, "d.example.com", "/"), "404");
+  EXPECT_THAT(ProblemsOf(config, "IngressRoute", "shop", "secure"),
+              ElementsAre(HasSubstr("spec.entryPoints [websecure]")));
+}
+
+TEST(TwoTierTest, IngressClassesDecideWhatStrataServes) {
+  const std::string classes = R"(
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: strata}
+spec: {controller: strata.dev/ingress-controller}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: nginx
+  annotations: {ingressclass.kubernetes.io/is-default-class: "true"}
+spec: {controller: k8s.io/ingress-nginx}
+)";
+  std::string ours = Ingress("shop", "ours", "a.example.com", {{"/", "Prefix", "web"}});
+  ours.insert(ours.find("spec:\n") + 6, "  ingressClassName: strata\n");
+  std::string theirs = Ingress("shop", "theirs", "b.example.com", {{"/", "Prefix", "web"}});
+  theirs.insert(theirs.find("spec:\n") + 6, "  ingressClassName: nginx\n");
+  const std::string unclassed =
+      Ingress("shop", "unclassed", "c.example.com", {{"/", "Prefix", "web"}});
+  const std::string web = Service("shop", "web", 8080, {"10.0.1.1"});
+
+  TwoTierConfig config =
+      TranslateTwoTier(Parse(web + classes + ours + theirs + unclassed), Options());
+  EXPECT_EQ(AtEdge(config, "a.example.com", "/"), "svc/shop/web/80");
+  EXPECT_EQ(AtEdge(config, "b.example.com", "/"), "404");
+  // Without a class, an Ingress is the default class's: nginx's here.
+  EXPECT_EQ(AtEdge(config, "c.example.com", "/"), "404");
+  EXPECT_THAT(config.reports, IsEmpty());
+
+  // With no default class at all, strata serves class-less Ingresses.
+  config = TranslateTwoTier(Parse(web + ours + unclassed), Options());
+  EXPECT_EQ(AtEdge(config, "c.example.com", "/"), "svc/shop/web/80");
+}
+
+}  // namespace
+}  // namespace strata::translate
