@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/admin_server.h"
 #include "common/clock.h"
@@ -17,8 +19,9 @@
 #include "controlplane/api/api_service.h"
 #include "controlplane/api/node_status.h"
 #include "controlplane/source/manifest_watcher.h"
-#include "controlplane/translate/proxyless.h"
-#include "controlplane/translate/resources.h"
+#include "controlplane/translate/node_groups.h"
+#include "controlplane/translate/snapshot_publisher.h"
+#include "controlplane/translate/two_tier.h"
 #include "controlplane/xds/snapshot_cache.h"
 #include "controlplane/xds/xds_server.h"
 #include "grpcpp/grpcpp.h"
@@ -29,10 +32,24 @@ ABSL_FLAG(std::string, admin_address, "127.0.0.1:9901",
           "Address of the admin HTTP server (/metrics, /ready). Keep it on loopback: it is "
           "not authenticated.");
 ABSL_FLAG(std::string, manifests, "",
-          "Directory of Kubernetes manifests (Service, EndpointSlice; YAML or JSON, several "
-          "documents per file) to serve. Re-read when files change.");
+          "Directory of Kubernetes manifests (Service, EndpointSlice, Ingress, IngressClass, "
+          "IngressRoute; YAML or JSON, several documents per file) to serve. Re-read when files "
+          "change.");
 ABSL_FLAG(std::string, node_group, "proxyless",
-          "Node group every connected node is served from (the manifests' snapshot).");
+          "Node group of every node that is neither an edge nor an app proxy (proxyless gRPC "
+          "clients): it gets a Listener, Route, Cluster and endpoints per Service port.");
+ABSL_FLAG(std::string, proxy_listen_address, "0.0.0.0",
+          "Address the edge and app-tier listeners bind on the proxies.");
+ABSL_FLAG(int, edge_http_port, 8080, "Port of the edge proxies' HTTP listener.");
+ABSL_FLAG(std::string, edge_service, "strata-system/strata-edge",
+          "namespace/name of the Service whose endpoints are the edge proxies: the only "
+          "addresses app tiers accept PROXY protocol from.");
+ABSL_FLAG(std::string, ingress_controller, "strata.dev/ingress-controller",
+          "IngressClass spec.controller value of the classes strata serves.");
+ABSL_FLAG(std::string, catch_all_namespaces, "",
+          "Comma-separated namespaces whose host-less Ingress rules, default backends and "
+          "Host-less IngressRoute rules may catch requests for hosts nobody owns. Empty: none "
+          "may; such hosts get 404.");
 ABSL_FLAG(absl::Duration, debounce, absl::Milliseconds(100),
           "Quiet time that ends a burst of changes before it is pushed.");
 ABSL_FLAG(absl::Duration, max_push_delay, absl::Seconds(1),
@@ -59,6 +76,26 @@ int main(int argc, char** argv) {
   transport.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
   transport.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   transport.max_receive_message_bytes = int64_t{absl::GetFlag(FLAGS_max_receive_message_mib)} << 20;
+  strata::translate::TwoTierOptions tiers;
+  tiers.listen_address = absl::GetFlag(FLAGS_proxy_listen_address);
+  const int edge_port = absl::GetFlag(FLAGS_edge_http_port);
+  if (edge_port < 1 || edge_port > 65535) {
+    STRATA_LOG(ERROR) << "--edge_http_port: must be 1..65535";
+    return 1;
+  }
+  tiers.edge_http_port = static_cast<uint32_t>(edge_port);
+  const std::vector<std::string> edge_service =
+      absl::StrSplit(absl::GetFlag(FLAGS_edge_service), '/');
+  if (edge_service.size() != 2 || edge_service[0].empty() || edge_service[1].empty()) {
+    STRATA_LOG(ERROR) << "--edge_service: must be namespace/name";
+    return 1;
+  }
+  tiers.edge_service = {edge_service[0], edge_service[1]};
+  tiers.ingress_controller = absl::GetFlag(FLAGS_ingress_controller);
+  for (absl::string_view ns :
+       absl::StrSplit(absl::GetFlag(FLAGS_catch_all_namespaces), ',', absl::SkipEmpty())) {
+    tiers.catch_all_namespaces.insert(std::string(ns));
+  }
   if (absl::Status s = strata::xds::XdsServer::ValidateTransportOptions(transport); !s.ok()) {
     STRATA_LOG(ERROR) << "transport flags (--keepalive_*, --max_connection_age, "
                          "--max_receive_message_mib): "
@@ -76,28 +113,18 @@ int main(int argc, char** argv) {
   strata::MetricsRegistry metrics;
   strata::xds::SnapshotCache cache(
       {absl::GetFlag(FLAGS_debounce), absl::GetFlag(FLAGS_max_push_delay)}, RealClock::Get());
-  strata::xds::FixedNodeGrouper grouper(absl::GetFlag(FLAGS_node_group));
+  strata::translate::TierNodeGrouper grouper(absl::GetFlag(FLAGS_node_group));
   strata::api::NodeStatusRegistry status(metrics, RealClock::Get());
   strata::xds::XdsServer xds_server(cache, grouper, status);
   strata::api::ApiService api(status, cache);
 
   std::unique_ptr<strata::source::ManifestWatcher> watcher;
   const std::string dir = absl::GetFlag(FLAGS_manifests);
+  strata::translate::SnapshotPublisher publisher(cache, tiers, absl::GetFlag(FLAGS_node_group));
   if (!dir.empty()) {
-    const std::string group = absl::GetFlag(FLAGS_node_group);
     auto created = strata::source::ManifestWatcher::Create(
-        dir, [&cache, group](const strata::source::ClusterStateConstSharedPtr& state) {
-          strata::translate::XdsResources resources =
-              strata::translate::TranslateProxyless(*state);
-          for (const std::string& w : resources.warnings) STRATA_LOG(WARNING) << w;
-          auto snapshot = strata::translate::BuildSnapshot(resources);
-          if (!snapshot.ok()) {
-            STRATA_LOG(ERROR) << "snapshot not built, keeping the last one: " << snapshot.status();
-            return;
-          }
-          STRATA_LOG(INFO) << "serving " << resources.clusters.size() << " services to group "
-                           << group;
-          cache.SetSnapshot(group, *snapshot);
+        dir, [&publisher](const strata::source::ClusterStateConstSharedPtr& state) {
+          publisher.Publish(*state);
         });
     if (!created.ok()) {
       STRATA_LOG(ERROR) << "--manifests: " << created.status();
