@@ -107,7 +107,8 @@ void SetRegex(envoy::type::matcher::v3::RegexMatcher& matcher, const std::string
 // Traefik's regexp matchers search (unanchored); Envoy's match the whole value.
 std::string Unanchored(const std::string& regex) { return absl::StrCat(".*(?:", regex, ").*"); }
 
-HttpConnectionManager MakeHcm(const std::string& route_config_name) {
+// `app_tier`: behind the edge, which already appended the client to X-Forwarded-For.
+HttpConnectionManager MakeHcm(const std::string& route_config_name, bool app_tier) {
   HttpConnectionManager hcm;
   hcm.set_stat_prefix(route_config_name);
   auto* rds = hcm.mutable_rds();
@@ -116,13 +117,15 @@ HttpConnectionManager MakeHcm(const std::string& route_config_name) {
   // The client address is the TCP peer (at the edge) or what the PROXY header says (at an
   // app tier, which accepts PROXY headers only from edge addresses).
   hcm.mutable_use_remote_address()->set_value(true);
+  hcm.set_skip_xff_append(app_tier);
   auto* router = hcm.add_http_filters();
   router->set_name("envoy.filters.http.router");
   router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
   return hcm;
 }
 
-Listener MakeHttpListener(const std::string& name, const std::string& address, uint32_t port) {
+Listener MakeHttpListener(const std::string& name, const std::string& address, uint32_t port,
+                          bool app_tier) {
   Listener listener;
   listener.set_name(name);
   auto* socket = listener.mutable_address()->mutable_socket_address();
@@ -131,7 +134,7 @@ Listener MakeHttpListener(const std::string& name, const std::string& address, u
   auto* chain = listener.add_filter_chains();
   auto* filter = chain->add_filters();
   filter->set_name("envoy.filters.network.http_connection_manager");
-  filter->mutable_typed_config()->PackFrom(MakeHcm(name));
+  filter->mutable_typed_config()->PackFrom(MakeHcm(name, app_tier));
   return listener;
 }
 
@@ -625,8 +628,9 @@ class Translator {
   void Emit() {
     RouteConfiguration edge_routes;
     edge_routes.set_name(kEdgeListenerName);
-    edge_.listeners.push_back(
-        MakeHttpListener(kEdgeListenerName, options_.listen_address, options_.edge_http_port));
+    edge_.listeners.push_back(MakeHttpListener(kEdgeListenerName, options_.listen_address,
+                                               options_.edge_http_port,
+                                               /*app_tier=*/false));
     std::map<std::string, RouteConfiguration> app_routes;
     std::set<std::string> edge_clusters;
     std::map<std::string, std::set<std::string>> app_clusters;
@@ -711,7 +715,8 @@ class Translator {
         continue;
       }
       Listener listener =
-          MakeHttpListener(kAppListenerName, options_.listen_address, tier.listen_port);
+          MakeHttpListener(kAppListenerName, options_.listen_address, tier.listen_port,
+                           /*app_tier=*/true);
       auto* filter = listener.add_listener_filters();
       filter->set_name("envoy.filters.listener.proxy_protocol");
       filter->mutable_typed_config()->PackFrom(

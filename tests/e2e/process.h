@@ -58,6 +58,10 @@ std::string ReadFile(const std::string& path);
 std::string RawExchange(int port, const std::string& request,
                         absl::Duration timeout = absl::Seconds(10));
 
+// A TCP port on 127.0.0.1 that was free a moment ago (for a server whose port must be known
+// before it starts, e.g. one named in a manifest).
+int FreePort();
+
 // Runs a shell command; returns its standard output.
 std::string Shell(const std::string& command);
 

@@ -48,8 +48,8 @@ class Proxy {
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     process_ = Subprocess::Start(argv);
   }
-  // Waits for the admin server and reads the listener's port; false if the proxy failed.
-  bool Ready() {
+  // Waits for the admin server and reads the port of `listener`; false if the proxy failed.
+  bool Ready(const std::string& listener = "http") {
     if (!process_->WaitForOutput("admin on ", absl::Seconds(20))) return false;
     const std::string out = process_->Output();
     const size_t at = out.find("admin on 127.0.0.1:") + 19;
@@ -58,8 +58,8 @@ class Proxy {
     const absl::Time deadline = absl::Now() + absl::Seconds(20);
     while (absl::Now() < deadline) {
       auto json = nlohmann::json::parse(Admin("/listeners"), nullptr, false);
-      if (!json.is_discarded() && json.contains("http")) {
-        const std::string address = json["http"].get<std::string>();
+      if (!json.is_discarded() && json.contains(listener)) {
+        const std::string address = json[listener].get<std::string>();
         return absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port_);
       }
       absl::SleepFor(absl::Milliseconds(20));
