@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every strata test: installs what is missing, checks formatting, builds and runs all
-# Bazel tests, runs clang-tidy (tests/check_tidy.sh), runs every Bazel test again under ASan +
+# Bazel tests, runs clang-tidy (tests/check_tidy.sh), runs the README's first command and
+# checks the demo answers (tests/check_local_run.sh), runs every Bazel test again under ASan +
 # UBSan (--config=asan), fuzzes the parsers briefly (tests/fuzz), and ends with one line
 # "N passed, N failed": the test cases of the default run (from the JUnit XML), plus one each
-# for the formatting check, clang-tidy, the sanitizer run and the fuzzing. It exits non-zero if
-# anything failed.
+# for the formatting check, clang-tidy, the local run, the sanitizer run and the fuzzing. It
+# exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ./bazel/install_deps.sh
@@ -75,6 +76,9 @@ count formatting "$format_result"
 
 # clang-tidy over our sources, with the compile commands of the build above.
 if ./tests/check_tidy.sh; then count clang-tidy passed; else count clang-tidy failed; fi
+
+# The README's first command, end to end (tests/check_local_run.sh).
+if ./tests/check_local_run.sh; then count local-run passed; else count local-run failed; fi
 
 # Every test again with ASan + UBSan on our code.
 if bazel test --config=asan //... "$@"; then count asan passed; else count asan failed; fi

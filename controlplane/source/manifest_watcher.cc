@@ -11,7 +11,6 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
-#include <optional>
 #include <utility>
 
 #include "absl/memory/memory.h"
@@ -118,17 +117,19 @@ bool ManifestWatcher::AwaitStats(const std::function<bool(const Stats&)>& done,
 
 void ManifestWatcher::Run() {
   const SteadyClock::duration debounce = absl::ToChronoNanoseconds(debounce_);
-  // Unhandled changes: when the first and the latest were seen.
-  std::optional<SteadyClock::time_point> first_change;
-  SteadyClock::time_point last_change;
+  // Unhandled changes (`pending`): when the first and the latest were seen. Not a
+  // std::optional: gcc 12 -O2 then warns that the time may be used uninitialized.
+  bool pending = false;
+  SteadyClock::time_point first_change{};
+  SteadyClock::time_point last_change{};
   // When to reload for the unhandled changes: once quiet for `debounce`, or at the latest
   // kMaxDelayFactor * debounce after the first.
   auto reload_at = [&] {
-    return std::min(last_change + debounce, *first_change + kMaxDelayFactor * debounce);
+    return std::min(last_change + debounce, first_change + kMaxDelayFactor * debounce);
   };
   while (true) {
     int timeout_ms = -1;
-    if (first_change.has_value()) {
+    if (pending) {
       timeout_ms = PollTimeoutMs(reload_at() - SteadyClock::now());
     } else if (watch_ < 0) {
       timeout_ms = kRewatchIntervalMs;
@@ -143,17 +144,19 @@ void ManifestWatcher::Run() {
     if (fds[0].revents != 0) return;  // the destructor asks to stop
     if (fds[1].revents != 0 && DrainEvents()) {
       last_change = SteadyClock::now();
-      if (!first_change.has_value()) first_change = last_change;
+      if (!pending) first_change = last_change;
+      pending = true;
     }
-    if (watch_ < 0 && !first_change.has_value()) {
+    if (watch_ < 0 && !pending) {
       watch_ = ::inotify_add_watch(inotify_fd_.get(), dir_.c_str(), kWatchMask);
       if (watch_ >= 0) {
         STRATA_LOG(INFO) << "manifest directory " << dir_ << " is back, watching it again";
         first_change = last_change = SteadyClock::now();
+        pending = true;
       }
     }
-    if (first_change.has_value() && SteadyClock::now() >= reload_at()) {
-      first_change.reset();
+    if (pending && SteadyClock::now() >= reload_at()) {
+      pending = false;
       if (watch_ >= 0) Reload();
     }
   }

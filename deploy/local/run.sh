@@ -1,22 +1,66 @@
 #!/usr/bin/env bash
-# Runs strata locally: the control plane serving deploy/examples/ (edit the files while it
-# runs: changes are pushed within a second). Ctrl-C stops it.
+# Runs strata locally, both tiers: the control plane serving deploy/examples/, an edge proxy,
+# the app-tier proxy of namespace "shop" and three demo apps, all on 127.0.0.1. Edit the
+# manifests while it runs: changes reach the proxies within a second. Ctrl-C stops everything
+# this script started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./bazel/install_deps.sh
-bazel build -c opt //controlplane:strata-controlplane //controlplane/ctl:strata-ctl
+bazel build -c opt //controlplane:strata-controlplane //controlplane/ctl:strata-ctl \
+  //dataplane:strata-proxy
 bin=$(bazel info -c opt bazel-bin)
 MANIFESTS=${MANIFESTS:-$PWD/deploy/examples}
+logs=$(mktemp -d /tmp/strata-local.XXXXXX)
+
+pids=()
+stop() {
+  trap - EXIT INT TERM
+  if ((${#pids[@]})); then
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+start() {  # start NAME COMMAND...: runs COMMAND in the background, logging to $logs/NAME.log
+  local name=$1
+  shift
+  "$@" >"$logs/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+start shop-web python3 deploy/local/demo_backend.py 9101 "shop/web"
+start shop-api python3 deploy/local/demo_backend.py 9102 "shop/api"
+start blog-web python3 deploy/local/demo_backend.py 9103 "blog/web"
+start controlplane "$bin/controlplane/strata-controlplane" --manifests="$MANIFESTS" \
+  --xds_address=127.0.0.1:18000 --admin_address=127.0.0.1:9901 \
+  --proxy_listen_address=127.0.0.1 --edge_http_port=8080
+start edge "$bin/dataplane/strata-proxy" --config=deploy/local/edge.yaml --concurrency=1
+start app-shop "$bin/dataplane/strata-proxy" --config=deploy/local/app-shop.yaml --concurrency=1
+
+# Ready when the edge answers (a 404 for a host nobody owns counts).
+for _ in $(seq 100); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: ready.invalid' http://127.0.0.1:8080/ || true)
+  [[ $code == 404 ]] && break
+  sleep 0.1
+done
+
 cat <<MSG
 
-strata-controlplane is serving $MANIFESTS
-  xDS + strata.v1 API : 127.0.0.1:18000    (proxyless gRPC: xds:///web.default:50051)
-  metrics             : curl -s http://127.0.0.1:9901/metrics
+strata is running both tiers on 127.0.0.1 (logs in $logs/):
+  edge proxy   :8080  admin http://127.0.0.1:9902/stats
+  app tier     :8081  (namespace shop; admin http://127.0.0.1:9903/config_dump)
+  control plane xDS :18000, metrics http://127.0.0.1:9901/metrics
 Try:
-  $bin/controlplane/ctl/strata-ctl groups
-  $bin/controlplane/ctl/strata-ctl snapshot proxyless
+  curl http://shop.localhost:8080/          # edge → shop's app tier → shop/web
+  curl http://shop.localhost:8080/api/cart  # → shop/api (Ingress Prefix /api)
+  curl http://blog.localhost:8080/          # edge → blog/web (IngressRoute, no app tier)
+  curl -i http://nobody.localhost:8080/     # unknown host: 404 at the edge
+  grep intruder $logs/controlplane.log      # the refused claim on shop.localhost
   $bin/controlplane/ctl/strata-ctl proxy-status
+Ctrl-C stops everything.
 
 MSG
-exec "$bin/controlplane/strata-controlplane" --manifests="$MANIFESTS" \
-  --xds_address=127.0.0.1:18000 --admin_address=127.0.0.1:9901
+wait -n "${pids[@]}" || true
+echo "a process exited; see $logs/ (stopping the rest)" >&2

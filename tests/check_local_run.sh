@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs the README's first command, ./deploy/local/run.sh, and checks that the demo answers as
+# the script says it will: shop.localhost through the edge and shop's app tier, blog.localhost
+# single tier, 404 for an unknown host. Then stops it by PID and checks that everything it
+# started is gone. Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=$(mktemp)
+setsid ./deploy/local/run.sh >"$out" 2>&1 &
+pid=$!
+stop() {
+  kill -TERM "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+trap 'stop; rm -f "$out"' EXIT
+fail() {
+  echo "check_local_run: $*" >&2
+  tail -40 "$out" >&2
+  exit 1
+}
+
+# The script builds the binaries first (optimised; minutes on a cold cache).
+for _ in $(seq 1800); do
+  grep -q "Ctrl-C stops everything" "$out" && break
+  kill -0 "$pid" 2>/dev/null || fail "run.sh exited early"
+  sleep 1
+done
+grep -q "Ctrl-C stops everything" "$out" || fail "run.sh did not come up within 30 min"
+
+expect() {  # URL TEXT: the body of URL contains TEXT, within 20 s
+  local body=""
+  for _ in $(seq 200); do
+    body=$(curl -s --max-time 5 "$1" || true)
+    [[ $body == *"$2"* ]] && return 0
+    sleep 0.1
+  done
+  fail "$1 answered '$body', expected '$2'"
+}
+expect http://shop.localhost:8080/ "shop/web answered GET /"
+expect http://shop.localhost:8080/api/cart "shop/api answered GET /api/cart"
+expect http://blog.localhost:8080/post "blog/web answered GET /post"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://nobody.localhost:8080/)
+[[ $code == 404 ]] || fail "an unknown host answered $code, expected 404"
+
+stop
+trap 'rm -f "$out"' EXIT
+for port in 8080 8081 9101 9102 9103 18000 9901; do
+  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
+    fail "port $port still answers after run.sh was stopped"
+  fi
+done
+echo "check_local_run: passed"
