@@ -41,12 +41,17 @@ expect http://shop.localhost:8080/api/cart "shop/api answered GET /api/cart"
 expect http://blog.localhost:8080/post "blog/web answered GET /post"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://nobody.localhost:8080/)
 [[ $code == 404 ]] || fail "an unknown host answered $code, expected 404"
+# shop's requests went through its app tier (blog's did not need one).
+served=$(curl -s --max-time 5 http://127.0.0.1:9903/stats | sed -n 's/^strata_downstream_rq_total //p')
+[[ ${served:-0} -ge 2 ]] || fail "shop's app tier served ${served:-no} requests, expected 2 or more"
 
 stop
 trap 'rm -f "$out"' EXIT
-for port in 8080 8081 9101 9102 9103 18000 9901; do
-  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
-    fail "port $port still answers after run.sh was stopped"
+# Nothing it started may still listen (a plain TCP connect: some of these speak gRPC or
+# want a PROXY header first).
+for port in 8080 8081 9101 9102 9103 18000 9901 9902 9903; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    fail "port $port still accepts connections after run.sh was stopped"
   fi
 done
 echo "check_local_run: passed"

@@ -30,6 +30,7 @@
 #include "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.pb.h"
 #include "envoy/type/matcher/v3/regex.pb.h"
 #include "envoy/type/matcher/v3/string.pb.h"
+#include "re2/re2.h"
 
 namespace strata::translate {
 namespace {
@@ -107,6 +108,17 @@ void SetRegex(envoy::type::matcher::v3::RegexMatcher& matcher, const std::string
 // Traefik's regexp matchers search (unanchored); Envoy's match the whole value.
 std::string Unanchored(const std::string& regex) { return absl::StrCat(".*(?:", regex, ").*"); }
 
+// Why the unanchored form of `regex` cannot be used (e.g. \Q without \E swallows the
+// closing parenthesis), or "". A pattern the proxies would reject must never reach them:
+// the whole route configuration would be refused.
+std::string CheckRegex(const std::string& matcher_text, const std::string& regex) {
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  const re2::RE2 compiled(Unanchored(regex), options);
+  if (compiled.ok()) return "";
+  return absl::StrCat(matcher_text, " is not supported: ", compiled.error());
+}
+
 // `app_tier`: behind the edge, which already appended the client to X-Forwarded-For.
 HttpConnectionManager MakeHcm(const std::string& route_config_name, bool app_tier) {
   HttpConnectionManager hcm;
@@ -147,6 +159,13 @@ void GuardWildcard(const std::string& host, RouteMatch& match) {
   authority->set_name(":authority");
   SetRegex(*authority->mutable_string_match()->mutable_safe_regex(),
            absl::StrCat("(?i)[^.:]+\\.", RegexEscapeHostLabels(host.substr(2)), "\\.?(:[0-9]+)?"));
+}
+
+// The domains of a host's virtual host: as written and with a trailing dot (a fully
+// qualified "shop.example.com." is the same host, and must reach the same owner).
+void AddDomains(const std::string& host, envoy::config::route::v3::VirtualHost& vhost) {
+  vhost.add_domains(host);
+  if (host != "*") vhost.add_domains(absl::StrCat(host, "."));
 }
 
 void SetDirect503(Route& route, const std::string& why) {
@@ -341,6 +360,13 @@ class Translator {
       Claim& claim = ClaimFor(origin, rule.host);
       for (size_t p = 0; p < rule.paths.size(); ++p) {
         const source::IngressPath& path = rule.paths[p];
+        if (path.path.find_first_of("?#") != std::string::npos) {
+          // The path of a request never holds them (they start the query and the fragment).
+          Report(*origin, absl::StrCat("spec.rules[", r, "].paths[", p, "]: path \"", path.path,
+                                       "\" contains '?' or '#', which no request path can "
+                                       "match; not routed"));
+          continue;
+        }
         RouteEntry entry = NewEntry(origin, 1, {r, p});
         entry.route.set_name(absl::StrCat(Describe(*origin), " rules[", r, "].paths[", p, "]"));
         const bool exact = path.path_type == "Exact";
@@ -398,6 +424,32 @@ class Translator {
   void AddIngressRoute(const source::IngressRoute& ir) {
     if (!ir.ingress_class.empty() && !ServesClass(ir.ingress_class)) return;
     const Origin* origin = NewOrigin("IngressRoute", ir.namespace_, ir.name, ir.created);
+    // Every host a rule names is claimed, even when the route is then refused (a middleware
+    // strata cannot apply, only a TLS entry point): the host stays its namespace's, and a
+    // newer object of another namespace cannot take it meanwhile.
+    std::vector<std::optional<TraefikRule>> rules;
+    for (size_t r = 0; r < ir.routes.size(); ++r) {
+      absl::StatusOr<TraefikRule> rule = ParseTraefikRule(ir.routes[r].match);
+      if (!rule.ok()) {  // the manifest reader checks rules; kept for other sources
+        Report(*origin, absl::StrCat("spec.routes[", r, "].match: ", rule.status().message()));
+        rules.emplace_back();
+        continue;
+      }
+      for (const std::vector<TraefikMatcher>& alternative : rule->alternatives) {
+        bool host_regexp = false;
+        std::set<std::string> hosts;
+        for (const TraefikMatcher& m : alternative) {
+          const bool host = m.kind == TraefikMatcher::Kind::kHost && !m.negated;
+          // "**" patterns are refused below; they claim nothing (as a HostRegexp).
+          if (host && m.value.rfind("**", 0) != 0) hosts.insert(m.value);
+          host_regexp |=
+              m.kind == TraefikMatcher::Kind::kHostRegexp || (host && m.value.rfind("**", 0) == 0);
+        }
+        if (hosts.empty() && !host_regexp) hosts.insert("");  // no Host: every host
+        for (const std::string& host : hosts) ClaimFor(origin, host);
+      }
+      rules.emplace_back(*std::move(rule));
+    }
     if (!ir.entry_points.empty() && std::find(ir.entry_points.begin(), ir.entry_points.end(),
                                               kWebEntryPoint) == ir.entry_points.end()) {
       Report(*origin, absl::StrCat("spec.entryPoints [", absl::StrJoin(ir.entry_points, ", "),
@@ -408,17 +460,16 @@ class Translator {
     if (ir.tls) {
       Report(*origin, "spec.tls: TLS is not served yet; the routes are served over HTTP only");
     }
-    for (size_t r = 0; r < ir.routes.size(); ++r) AddTraefikRoute(ir, *origin, r);
+    for (size_t r = 0; r < ir.routes.size(); ++r) {
+      if (rules[r].has_value()) AddTraefikRoute(ir, *origin, r, *rules[r]);
+    }
   }
 
-  void AddTraefikRoute(const source::IngressRoute& ir, const Origin& origin, size_t r) {
+  void AddTraefikRoute(const source::IngressRoute& ir, const Origin& origin, size_t r,
+                       const TraefikRule& parsed) {
     const source::IngressRouteRoute& spec = ir.routes[r];
     const std::string field = absl::StrCat("spec.routes[", r, "]");
-    absl::StatusOr<TraefikRule> rule = ParseTraefikRule(spec.match);
-    if (!rule.ok()) {  // the manifest reader checks rules; kept for other sources
-      Report(origin, absl::StrCat(field, ".match: ", rule.status().message()));
-      return;
-    }
+    const TraefikRule* rule = &parsed;
     if (!spec.middlewares.empty()) {
       std::vector<std::string> names;
       for (const source::MiddlewareRef& m : spec.middlewares) names.push_back(m.name);
@@ -519,6 +570,11 @@ class Translator {
     }
     switch (m.kind) {
       case Kind::kHost:
+        if (m.value.rfind("**", 0) == 0) {
+          return absl::StrCat(text,
+                              " is not supported: a host must be a name or a one-label "
+                              "wildcard such as *.example.com");
+        }
         if (host.has_value() && *host != m.value) {
           return absl::StrCat(text, " together with Host(`", *host, "`) matches no request");
         }
@@ -538,15 +594,28 @@ class Translator {
         } else if (m.kind == Kind::kPathPrefix) {
           match.set_prefix(m.value);  // a plain string prefix, as Traefik's PathPrefix
         } else {
+          if (std::string bad = CheckRegex(text, m.value); !bad.empty()) return bad;
           SetRegex(*match.mutable_safe_regex(), Unanchored(m.value));
         }
         return "";
       case Kind::kHeader:
       case Kind::kHeaderRegexp:
       case Kind::kMethod: {
+        if (m.kind == Kind::kHeaderRegexp) {
+          if (std::string bad = CheckRegex(text, m.value); !bad.empty()) return bad;
+        }
+        // Traefik's !Header(`k`, `v`) also matches a request without k. Envoy's inverted
+        // matchers never match a missing header unless it is taken as empty, which is right
+        // only when the empty value would not match.
+        if (m.negated && m.kind != Kind::kMethod &&
+            (m.kind == Kind::kHeader ? m.value.empty()
+                                     : re2::RE2::FullMatch("", re2::RE2(Unanchored(m.value))))) {
+          return absl::StrCat(text, " is not supported: it matches an empty value");
+        }
         HeaderMatcher* header = match.add_headers();
         header->set_name(m.kind == Kind::kMethod ? ":method" : m.key);
         header->set_invert_match(m.negated);
+        header->set_treat_missing_header_as_empty(m.negated && m.kind != Kind::kMethod);
         if (m.kind == Kind::kHeaderRegexp) {
           SetRegex(*header->mutable_string_match()->mutable_safe_regex(), Unanchored(m.value));
         } else {
@@ -561,6 +630,7 @@ class Translator {
         if (m.key_only) {
           query->set_present_match(true);
         } else if (m.kind == Kind::kQueryRegexp) {
+          if (std::string bad = CheckRegex(text, m.value); !bad.empty()) return bad;
           SetRegex(*query->mutable_string_match()->mutable_safe_regex(), Unanchored(m.value));
         } else {
           query->mutable_string_match()->set_exact(m.value);
@@ -670,7 +740,7 @@ class Translator {
       auto* vhost =
           two_tier ? app_routes[entry.owner].add_virtual_hosts() : edge_routes.add_virtual_hosts();
       vhost->set_name(host);
-      vhost->add_domains(host);
+      AddDomains(host, *vhost);
       for (RouteEntry& route : kept) {
         GuardWildcard(host, *route.route.mutable_match());
         for (const Backend& b : route.backends) AddServiceCluster(out, emitted, b);
@@ -679,7 +749,7 @@ class Translator {
       if (two_tier) {
         auto* edge_vhost = edge_routes.add_virtual_hosts();
         edge_vhost->set_name(host);
-        edge_vhost->add_domains(host);
+        AddDomains(host, *edge_vhost);
         Route* route = edge_vhost->add_routes();
         route->set_name(absl::StrCat("to the app tier of namespace ", entry.owner));
         route->mutable_match()->set_prefix("/");

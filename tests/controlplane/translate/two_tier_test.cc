@@ -275,6 +275,29 @@ TEST(TwoTierTest, IngressPathPrecedenceIsLongestFirstThenExact) {
   EXPECT_EQ(AtEdge(config, "shop.example.com", "/Foo"), "svc/shop/a/80");  // case-sensitive
 }
 
+TEST(TwoTierTest, IngressPathPrecedenceDoesNotDependOnDeclarationOrder) {
+  const std::string services = Service("shop", "a", 1001, {"10.0.0.1"}) +
+                               Service("shop", "b", 1002, {"10.0.0.2"}) +
+                               Service("shop", "c", 1003, {"10.0.0.3"});
+  const std::vector<PathSpec> paths = {{"/", "Prefix", "a"},
+                                       {"/foo", "Prefix", "b"},
+                                       {"/foo", "Exact", "c"},
+                                       {"/foo/bar/", "Prefix", "a"},
+                                       {"/foo/bar/baz", "Exact", "b"}};
+  std::vector<PathSpec> reversed(paths.rbegin(), paths.rend());
+  const TwoTierConfig forward = TranslateTwoTier(
+      Parse(services + Ingress("shop", "x", "shop.example.com", paths)), Options());
+  const TwoTierConfig backward = TranslateTwoTier(
+      Parse(services + Ingress("shop", "x", "shop.example.com", reversed)), Options());
+  for (const std::string path : {"/", "/foo", "/foo/", "/foo/x", "/foo/bar", "/foo/bar/baz",
+                                 "/foo/bar/baz/", "/foox", "/zzz"}) {
+    EXPECT_EQ(AtEdge(forward, "shop.example.com", path), AtEdge(backward, "shop.example.com", path))
+        << path;
+  }
+  EXPECT_EQ(AtEdge(forward, "shop.example.com", "/foo/bar/baz"), "svc/shop/b/80");
+  EXPECT_EQ(AtEdge(forward, "shop.example.com", "/foo/bar/baz/"), "svc/shop/a/80");
+}
+
 TEST(TwoTierTest, SamePathInTwoIngressesGoesToTheOlder) {
   const TwoTierConfig config = TranslateTwoTier(
       Parse(Service("shop", "a", 1001, {"10.0.0.1"}) + Service("shop", "b", 1002, {"10.0.0.2"}) +
@@ -371,6 +394,34 @@ TEST(TwoTierTest, WildcardHostsMatchExactlyOneLabel) {
   EXPECT_EQ(AtEdge(config, "y.x.blog.example.com", "/"), "404");
 }
 
+TEST(TwoTierTest, AFullyQualifiedHostReachesTheSameOwner) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Service("blog", "web", 8080, {"10.0.2.1"}) +
+            Ingress("shop", "front", "shop.example.com", {{"/", "Prefix", "web"}}) +
+            Ingress("blog", "wild", "*.blog.example.com", {{"/", "Prefix", "web"}})),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_EQ(AtEdge(config, "shop.example.com.", "/"), "svc/shop/web/80");
+  EXPECT_EQ(AtEdge(config, "shop.example.com.:8080", "/"), "svc/shop/web/80");
+  EXPECT_EQ(AtEdge(config, "x.blog.example.com.", "/"), "svc/blog/web/80");
+  EXPECT_EQ(AtEdge(config, "y.x.blog.example.com.", "/"), "404");
+}
+
+TEST(TwoTierTest, PathsNoRequestCanHaveAreReportedAndTheRestStays) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(
+          Service("shop", "web", 8080, {"10.0.1.1"}) +
+          Ingress("shop", "front", "shop.example.com",
+                  {{"/", "Prefix", "web"}, {"/a#b", "Prefix", "web"}, {"/q?x=1", "Exact", "web"}})),
+      Options());
+  ExpectProxyAccepts(config.edge);  // one tenant's odd path must not get the edge config refused
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/a"), "svc/shop/web/80");
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "front"),
+              ElementsAre(HasSubstr("path \"/a#b\" contains '?' or '#'"),
+                          HasSubstr("path \"/q?x=1\" contains '?' or '#'")));
+}
+
 // ---- Two tiers --------------------------------------------------------------------------
 
 TEST(TwoTierTest, AnAppTierGetsItsNamespaceOnlyBehindTheEdge) {
@@ -439,6 +490,20 @@ TEST(TwoTierTest, AnAppTierWithoutKnownEdgeAddressesGetsNoListener) {
   EXPECT_THAT(config.apps.at("shop").warnings,
               Contains(HasSubstr("strata-system/strata-edge has no endpoints")));
   EXPECT_EQ(AtEdge(config, "shop.example.com", "/"), "app/shop");
+}
+
+TEST(TwoTierTest, AWildcardHostOfATwoTierNamespace) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(EdgeTier({"10.0.0.7"}) + AppTier("shop", 8081, {"10.0.1.5"}) +
+            Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Ingress("shop", "wild", "*.shop.example.com", {{"/", "Prefix", "web"}})),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  ExpectProxyAccepts(config.apps.at("shop"));
+  EXPECT_EQ(AtEdge(config, "a.shop.example.com", "/"), "app/shop");
+  EXPECT_EQ(AtEdge(config, "a.b.shop.example.com", "/"), "404");
+  EXPECT_EQ(AtApp(config, "shop", "a.shop.example.com", "/x"), "svc/shop/web/80");
+  EXPECT_EQ(AtApp(config, "shop", "a.b.shop.example.com", "/x"), "404");
 }
 
 TEST(TwoTierTest, OnlyTheAdminsEdgeServiceIsTrusted) {
@@ -545,6 +610,104 @@ TEST(TwoTierTest, WhatCannotBeHonouredIsNotRoutedAndReported) {
   EXPECT_EQ(AtEdge(config, "d.example.com", "/"), "404");
   EXPECT_THAT(ProblemsOf(config, "IngressRoute", "shop", "secure"),
               ElementsAre(HasSubstr("spec.entryPoints [websecure]")));
+}
+
+TEST(TwoTierTest, ARefusedRouteStillHoldsItsHost) {
+  // shop's routes cannot be served (a middleware, a TLS-only entry point), but the hosts stay
+  // shop's: a newer claim from another namespace must not take them over meanwhile.
+  const TwoTierConfig config =
+      TranslateTwoTier(Parse(Service("shop", "web", 8080, {"10.0.1.1"}) +
+                             Service("intruder", "web", 8080, {"10.6.6.6"}) +
+                             R"(
+---
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: auth, namespace: shop, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec:
+  routes:
+  - match: Host(`shop.example.com`) || Host(`admin.example.com`) && ClientIP(`10.0.0.0/8`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+    middlewares: [{name: basic-auth}]
+---
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: secure, namespace: shop, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec:
+  entryPoints: [websecure]
+  routes:
+  - match: Host(`pay.example.com`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+)" +
+                             Ingress("intruder", "grab1", "shop.example.com",
+                                     {{"/", "Prefix", "web"}}, "2026-06-01T00:00:00Z") +
+                             Ingress("intruder", "grab2", "admin.example.com",
+                                     {{"/", "Prefix", "web"}}, "2026-06-01T00:00:00Z") +
+                             Ingress("intruder", "grab3", "pay.example.com",
+                                     {{"/", "Prefix", "web"}}, "2026-06-01T00:00:00Z")),
+                       Options());
+  ExpectProxyAccepts(config.edge);
+  for (const std::string host : {"shop.example.com", "admin.example.com", "pay.example.com"}) {
+    EXPECT_EQ(AtEdge(config, host, "/"), "404") << host;
+  }
+  EXPECT_THAT(ClusterNames(config.edge), IsEmpty());
+  for (const std::string name : {"grab1", "grab2", "grab3"}) {
+    EXPECT_THAT(ProblemsOf(config, "Ingress", "intruder", name),
+                Contains(HasSubstr("belongs to namespace \"shop\"")))
+        << name;
+  }
+}
+
+TEST(TwoTierTest, NegatedHeadersMatchRequestsWithoutTheHeader) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(Service("shop", "a", 8080, {"10.0.1.1"}) + Service("shop", "b", 8080, {"10.0.1.2"}) +
+            IngressRoute("shop", "r", R"(
+  - match: Host(`x.example.com`) && !Header(`X-Env`, `prod`) && !HeaderRegexp(`X-Tier`, `^gold$`)
+    kind: Rule
+    services: [{name: a, port: 80}]
+  - match: Host(`x.example.com`)
+    kind: Rule
+    services: [{name: b, port: 80}]
+  - match: Host(`y.example.com`) && !HeaderRegexp(`X-Env`, `.*`)
+    kind: Rule
+    services: [{name: a, port: 80}]
+)")),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_EQ(AtEdge(config, "x.example.com", "/"), "svc/shop/a/80");
+  EXPECT_EQ(AtEdge(config, "x.example.com", "/", {{"x-env", "dev"}}), "svc/shop/a/80");
+  EXPECT_EQ(AtEdge(config, "x.example.com", "/", {{"x-env", "prod"}}), "svc/shop/b/80");
+  EXPECT_EQ(AtEdge(config, "x.example.com", "/", {{"x-tier", "gold"}}), "svc/shop/b/80");
+  // A negation whose pattern matches an empty value cannot be expressed: reported.
+  EXPECT_EQ(AtEdge(config, "y.example.com", "/"), "404");
+  EXPECT_THAT(ProblemsOf(config, "IngressRoute", "shop", "r"),
+              ElementsAre(HasSubstr("!HeaderRegexp(`x-env`, `.*`) is not supported: it matches "
+                                    "an empty value")));
+}
+
+TEST(TwoTierTest, RegexpsAndHostPatternsTheProxyCannotTakeAreReported) {
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(Service("shop", "web", 8080, {"10.0.1.1"}) + IngressRoute("shop", "r", R"(
+  - match: Host(`x.example.com`) && PathRegexp(`\Qabc`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+  - match: Host(`**.example.com`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+  - match: Host(`x.example.com`) && PathRegexp(`^/ok/[0-9]+$`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+)")),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_EQ(AtEdge(config, "x.example.com", "/ok/12"), "svc/shop/web/80");
+  EXPECT_EQ(AtEdge(config, "x.example.com", "/abc"), "404");
+  EXPECT_THAT(ProblemsOf(config, "IngressRoute", "shop", "r"),
+              ElementsAre(HasSubstr("PathRegexp(`\\Qabc`) is not supported"),
+                          HasSubstr("Host(`**.example.com`) is not supported")));
+  // A refused "**" pattern claims nothing.
+  EXPECT_EQ(config.edge.routes[0].virtual_hosts_size(), 1);
 }
 
 TEST(TwoTierTest, IngressClassesDecideWhatStrataServes) {
