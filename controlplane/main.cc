@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@
 #include "common/metrics.h"
 #include "controlplane/api/api_service.h"
 #include "controlplane/api/node_status.h"
+#include "controlplane/kube/api_client.h"
+#include "controlplane/kube/kube_source.h"
 #include "controlplane/source/manifest_watcher.h"
 #include "controlplane/translate/node_groups.h"
 #include "controlplane/translate/snapshot_publisher.h"
@@ -35,6 +38,9 @@ ABSL_FLAG(std::string, manifests, "",
           "Directory of Kubernetes manifests (Service, EndpointSlice, Ingress, IngressClass, "
           "IngressRoute; YAML or JSON, several documents per file) to serve. Re-read when files "
           "change.");
+ABSL_FLAG(std::string, kubeconfig, "",
+          "kubeconfig file of the Kubernetes API server to watch (its current context). "
+          "Default: $KUBECONFIG, else the pod's service account when run in a cluster.");
 ABSL_FLAG(std::string, node_group, "proxyless",
           "Node group of every node that is neither an edge nor an app proxy (proxyless gRPC "
           "clients): it gets a Listener, Route, Cluster and endpoints per Service port.");
@@ -119,20 +125,43 @@ int main(int argc, char** argv) {
   strata::api::ApiService api(status, cache);
 
   std::unique_ptr<strata::source::ManifestWatcher> watcher;
+  std::unique_ptr<strata::kube::ApiClient> kube_client;
+  std::unique_ptr<strata::kube::KubeSource> kube_source;
   const std::string dir = absl::GetFlag(FLAGS_manifests);
   strata::translate::SnapshotPublisher publisher(cache, tiers, absl::GetFlag(FLAGS_node_group));
+  auto publish = [&publisher](const strata::source::ClusterStateConstSharedPtr& state) {
+    publisher.Publish(*state);
+  };
+  // The source: a directory of manifests, else the Kubernetes API (--kubeconfig, then
+  // KUBECONFIG, then the pod's service account).
+  std::string kubeconfig = absl::GetFlag(FLAGS_kubeconfig);
+  if (kubeconfig.empty() && getenv("KUBECONFIG") != nullptr) kubeconfig = getenv("KUBECONFIG");
   if (!dir.empty()) {
-    auto created = strata::source::ManifestWatcher::Create(
-        dir, [&publisher](const strata::source::ClusterStateConstSharedPtr& state) {
-          publisher.Publish(*state);
-        });
+    auto created = strata::source::ManifestWatcher::Create(dir, publish);
     if (!created.ok()) {
       STRATA_LOG(ERROR) << "--manifests: " << created.status();
       return 1;
     }
     watcher = *std::move(created);
+  } else if (!kubeconfig.empty() || getenv("KUBERNETES_SERVICE_HOST") != nullptr) {
+    absl::StatusOr<strata::kube::ApiServerConfig> config =
+        !kubeconfig.empty() ? strata::kube::KubeconfigConfig(kubeconfig)
+                            : strata::kube::InClusterConfig(&getenv);
+    if (!config.ok()) {
+      STRATA_LOG(ERROR) << "Kubernetes API: " << config.status().message();
+      return 1;
+    }
+    auto client = strata::kube::CurlApiClient::Create(*std::move(config), RealClock::Get());
+    if (!client.ok()) {
+      STRATA_LOG(ERROR) << "Kubernetes API: " << client.status().message();
+      return 1;
+    }
+    kube_client = *std::move(client);
+    kube_source =
+        std::make_unique<strata::kube::KubeSource>(*kube_client, RealClock::Get(), publish);
+    kube_source->Start();
   } else {
-    STRATA_LOG(WARNING) << "no --manifests directory: serving nothing";
+    STRATA_LOG(WARNING) << "no --manifests, no --kubeconfig and not in a cluster: serving nothing";
   }
 
   grpc::ServerBuilder builder;
@@ -172,5 +201,6 @@ int main(int argc, char** argv) {
   (*admin)->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   watcher.reset();
+  kube_source.reset();
   return 0;
 }

@@ -171,6 +171,13 @@ absl::Status Reflector::List(bool after_expiry) {
       items.clear();
       continue;
     }
+    if (response->status == 404 && token.empty()) {
+      // The server does not have the kind (a CRD that is not installed): empty for now. The
+      // watch fails the same way, so the list is retried after the backoff.
+      items.clear();
+      list_version.clear();
+      break;
+    }
     if (response->status != 200) {
       return absl::UnavailableError(absl::StrCat("LIST ", Describe(*response)));
     }

@@ -876,8 +876,11 @@ struct ParseContext {
 // Reads the object `value` (a document, or an item of a List when `item` is set).
 absl::Status ReadObject(const Json& value, int document, std::optional<size_t> item,
                         ParseContext& context) {
-  std::string origin = absl::StrCat(context.file_name, " document ", document);
-  std::string location = absl::StrCat(context.file_name, ": document ", document);
+  // Document 0: a single object from the API, named by `file_name` alone.
+  std::string origin =
+      document == 0 ? context.file_name : absl::StrCat(context.file_name, " document ", document);
+  std::string location =
+      document == 0 ? context.file_name : absl::StrCat(context.file_name, ": document ", document);
   if (item.has_value()) {
     absl::StrAppend(&origin, " ", Index("items", *item));
     absl::StrAppend(&location, ", ", Index("items", *item));
@@ -1012,31 +1015,55 @@ absl::Status ManifestSet::AddManifest(std::string_view file_name, std::string_vi
   }
 
   for (ParsedObject& parsed : context.objects) {
-    ObjectKey key = KeyOf(parsed.object);
-    if (auto* service = std::get_if<Service>(&parsed.object)) {
-      state_.services.emplace(std::move(key), std::move(*service));
-      ++stats_.services;
-    } else if (auto* slice = std::get_if<EndpointSlice>(&parsed.object)) {
-      state_.endpoint_slices.emplace(std::move(key), std::move(*slice));
-      ++stats_.endpoint_slices;
-    } else if (auto* ingress = std::get_if<Ingress>(&parsed.object)) {
-      state_.ingresses.emplace(std::move(key), std::move(*ingress));
-      ++stats_.ingresses;
-    } else if (auto* ingress_class = std::get_if<IngressClass>(&parsed.object)) {
-      state_.ingress_classes.emplace(key.second, std::move(*ingress_class));
-      ++stats_.ingress_classes;
-    } else if (auto* route = std::get_if<IngressRoute>(&parsed.object)) {
-      // One name in both API groups: the traefik.io object is the one used.
-      auto [it, inserted] = state_.ingress_routes.try_emplace(std::move(key), *route);
-      if (!inserted && route->api_group == "traefik.io") it->second = std::move(*route);
-      ++stats_.ingress_routes;
-    }
+    std::visit(
+        [this](auto& o) {
+          using T = std::decay_t<decltype(o)>;
+          ++(std::is_same_v<T, Service>         ? stats_.services
+             : std::is_same_v<T, EndpointSlice> ? stats_.endpoint_slices
+             : std::is_same_v<T, Ingress>       ? stats_.ingresses
+             : std::is_same_v<T, IngressClass>  ? stats_.ingress_classes
+                                                : stats_.ingress_routes);
+          AddToState(ApiObject(std::move(o)), state_);
+        },
+        parsed.object);
   }
   origins_.merge(new_origins);
   ++stats_.files;
   stats_.documents += static_cast<int>(documents->size());
   stats_.skipped_objects += context.skipped;
   return absl::OkStatus();
+}
+
+absl::StatusOr<ApiObject> ReadApiObject(const Json& object, std::string_view where) {
+  ParseContext context;
+  context.file_name = std::string(where);
+  if (object.is_object()) {
+    const auto kind = object.find("kind");
+    if (kind != object.end() && *kind == "List") {
+      return absl::InvalidArgumentError(
+          absl::StrCat(std::string(where), ": a List is not an object"));
+    }
+  }
+  STRATA_RETURN_IF_ERROR(ReadObject(object, 0, std::nullopt, context));
+  if (context.objects.empty()) return ApiObject();
+  return std::visit([](auto& o) { return ApiObject(std::move(o)); },
+                    context.objects.front().object);
+}
+
+void AddToState(const ApiObject& object, ClusterState& state) {
+  if (const auto* service = std::get_if<Service>(&object)) {
+    state.services.insert_or_assign({service->namespace_, service->name}, *service);
+  } else if (const auto* slice = std::get_if<EndpointSlice>(&object)) {
+    state.endpoint_slices.insert_or_assign({slice->namespace_, slice->name}, *slice);
+  } else if (const auto* ingress = std::get_if<Ingress>(&object)) {
+    state.ingresses.insert_or_assign({ingress->namespace_, ingress->name}, *ingress);
+  } else if (const auto* ingress_class = std::get_if<IngressClass>(&object)) {
+    state.ingress_classes.insert_or_assign(ingress_class->name, *ingress_class);
+  } else if (const auto* route = std::get_if<IngressRoute>(&object)) {
+    auto [it, inserted] =
+        state.ingress_routes.try_emplace({route->namespace_, route->name}, *route);
+    if (!inserted && route->api_group == "traefik.io") it->second = *route;
+  }
 }
 
 absl::StatusOr<ClusterState> LoadManifestDirectory(const std::string& dir, ManifestStats* stats) {

@@ -7,10 +7,12 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
+#include <variant>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "controlplane/source/cluster_state.h"
+#include "nlohmann/json.hpp"
 
 namespace strata::source {
 
@@ -63,6 +65,18 @@ class ManifestSet {
   // (kind, namespace, name) -> where it was defined, for duplicate errors.
   std::map<std::tuple<std::string, std::string, std::string>, std::string> origins_;
 };
+
+// One object as the Kubernetes API serves it, read and validated as AddManifest reads a
+// document (it must carry kind and apiVersion). `where` starts error messages, e.g.
+// "Ingress shop/web: spec.rules[0].host: ...". Objects of other kinds give the monostate.
+using ApiObject =
+    std::variant<std::monostate, Service, EndpointSlice, Ingress, IngressClass, IngressRoute>;
+absl::StatusOr<ApiObject> ReadApiObject(const nlohmann::json& object, std::string_view where);
+
+// Adds `object` (not the monostate) to `state` as AddManifest would, under `key` (namespace
+// and name; "" namespace for an IngressClass). Of two IngressRoutes with one namespace/name
+// the traefik.io one is kept.
+void AddToState(const ApiObject& object, ClusterState& state);
 
 // Loads every regular file named *.yaml, *.yml or *.json directly in `dir` (not in
 // subdirectories; names starting with '.' are skipped, which also skips the `..data` links of

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/process.h"
+#include "tests/kube/stand_in.h"
 
 namespace strata::kube {
 namespace {
@@ -45,44 +46,15 @@ TEST(BackoffTest, DoublesToTheCapWithJitterAndResetsAfterQuiet) {
 
 // ---- The stand-in API server ------------------------------------------------------------
 
-class StandIn {
+// The stand-in, reached as strata-controlplane would reach it: through its kubeconfig.
+class StandIn : public test::StandInApiServer {
  public:
-  StandIn() {
-    dir_ = test::TempDir("apiserver");
-    test::Shell(absl::StrCat(
-        "cd ", dir_,
-        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
-        "key.pem -out cert.pem -days 2 -subj /CN=stand-in -addext "
-        "subjectAltName=IP:127.0.0.1 2>&1"));
-    test::WriteFile(dir_ + "/token", "first-token\n");
-    process_ =
-        test::Subprocess::Start({"python3", test::Runfile("tests/kube/stand_in_apiserver.py"),
-                                 "--tls-cert", dir_ + "/cert.pem", "--tls-key", dir_ + "/key.pem",
-                                 "--token-file", dir_ + "/token", "--bookmark-interval", "0.3"});
-    EXPECT_TRUE(process_->WaitForOutput("listening on ", absl::Seconds(20))) << process_->Output();
-    const std::string out = process_->Output();
-    const size_t at = out.find("listening on ") + 13;
-    EXPECT_TRUE(absl::SimpleAtoi(out.substr(at, out.find('\n', at) - at), &port_));
-  }
-
+  StandIn() : test::StandInApiServer(/*bookmark_interval_seconds=*/0.3) {}
   ApiServerConfig Config() const {
-    ApiServerConfig config;
-    config.server = absl::StrCat("https://127.0.0.1:", port_);
-    config.ca_file = dir_ + "/cert.pem";
-    config.token_file = dir_ + "/token";
-    return config;
+    absl::StatusOr<ApiServerConfig> config = KubeconfigConfig(kubeconfig());
+    EXPECT_TRUE(config.ok()) << config.status();
+    return config.ok() ? *config : ApiServerConfig();
   }
-  // A fault switch (see the stand-in's usage).
-  void Fault(const std::string& what) {
-    test::Shell(
-        absl::StrCat("curl -sk -X POST 'https://127.0.0.1:", port_, "/_stand_in/", what, "'"));
-  }
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-  std::unique_ptr<test::Subprocess> process_;
-  int port_ = 0;
 };
 
 Json IngressObject(const std::string& ns, const std::string& name, const std::string& host) {

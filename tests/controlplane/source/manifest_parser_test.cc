@@ -880,3 +880,39 @@ TEST_F(ManifestDirectoryTest, MissingDirectory) {
 
 }  // namespace
 }  // namespace strata::source
+
+namespace strata::source {
+namespace {
+
+TEST(ReadApiObjectTest, ReadsOneObjectOfTheApiAndNamesItInErrors) {
+  const nlohmann::json ingress = nlohmann::json::parse(R"({
+    "kind": "Ingress", "apiVersion": "networking.k8s.io/v1",
+    "metadata": {"name": "web", "namespace": "shop", "resourceVersion": "12",
+                 "creationTimestamp": "2026-01-02T03:04:05Z"},
+    "spec": {"rules": [{"host": "shop.example.com"}]}})");
+  auto read = ReadApiObject(ingress, "ingresses.networking.k8s.io");
+  ASSERT_TRUE(read.ok()) << read.status();
+  const auto* parsed = std::get_if<Ingress>(&*read);
+  ASSERT_NE(parsed, nullptr);
+  EXPECT_EQ(parsed->rules.at(0).host, "shop.example.com");
+  ClusterState state;
+  AddToState(*read, state);
+  EXPECT_EQ(state.ingresses.count({"shop", "web"}), 1u);
+
+  nlohmann::json bad = ingress;
+  bad["spec"]["rules"][0]["host"] = "Shop..example.com";
+  read = ReadApiObject(bad, "ingresses.networking.k8s.io");
+  ASSERT_FALSE(read.ok());
+  EXPECT_THAT(std::string(read.status().message()),
+              ::testing::StartsWith(
+                  "ingresses.networking.k8s.io (Ingress shop/web): spec.rules[0].host: "));
+
+  read = ReadApiObject(nlohmann::json::parse(R"({"kind": "Pod", "apiVersion": "v1",
+                                                 "metadata": {"name": "p"}})"),
+                       "pods");
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(*read));
+}
+
+}  // namespace
+}  // namespace strata::source
