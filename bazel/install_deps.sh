@@ -20,6 +20,11 @@ for p in "${PACKAGES[@]}"; do
 done
 # The machine image ships Node.js with npm; Debian's npm is the fallback.
 if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+# kubectl drives the stand-in API server in the tests; Debian's kubernetes-client is the
+# fallback when the machine has none.
+if ! command -v kubectl >/dev/null 2>&1; then missing+=(kubernetes-client); fi
+# openssl makes the tests' certificates.
+if ! command -v openssl >/dev/null 2>&1; then missing+=(openssl); fi
 if ((${#missing[@]})); then
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi

@@ -56,6 +56,27 @@ current-context: test
                        "/_stand_in/", what, "'"));
   }
 
+  // Waits until `count` watch streams have been open for `age` (so ending them is a normal
+  // end of a watch, not a "very short" one); false after 20 s.
+  bool AwaitWatchesOlderThan(int count, absl::Duration age) const {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    const std::string url = absl::StrCat(
+        "https://127.0.0.1:", port_, "/_stand_in/watches?older_than=", absl::ToDoubleSeconds(age));
+    while (absl::Now() < deadline) {
+      const std::string out =
+          Shell(absl::StrCat("curl -s --cacert ", dir_, "/cert.pem '", url, "'"));
+      const std::string key = "\"count\": ";
+      const size_t at = out.find(key);
+      const size_t from = at + key.size();
+      int n = 0;
+      if (at != std::string::npos &&
+          absl::SimpleAtoi(out.substr(from, out.find('}', from) - from), &n) && n >= count) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   // Runs kubectl against the stand-in; returns its output (stdout and stderr).
   std::string Kubectl(const std::string& args) const {
     return Shell(absl::StrCat("kubectl --kubeconfig=", kubeconfig(), " ", args, " 2>&1"));

@@ -23,6 +23,7 @@ Faults, switched over HTTP (POST, no authentication; tests only):
   /_stand_in/down?seconds=S   the API answers nothing for S seconds: connections are closed
   /_stand_in/up               ends such an outage now
   /_stand_in/token?value=T    the bearer token accepted from now on
+and GET /_stand_in/watches?older_than=S says how many watches have been open S seconds.
 """
 import argparse
 import base64
@@ -80,6 +81,7 @@ class Store:
         self.slow_ms = 0
         self.down_until = 0.0
         self.token = None
+        self.open_watches = {}  # id -> start time
 
     def next_rv(self):
         self.rv += 1
@@ -169,6 +171,13 @@ class Handler(BaseHTTPRequestHandler):
         store = self.store
         if parts[:1] == ["_stand_in"] and method == "POST":
             return self.control(parts[1] if len(parts) > 1 else "", query)
+        if parts == ["_stand_in", "watches"] and method == "GET":
+            # How many watch streams are open and older than ?older_than=S seconds.
+            older_than = float(query.get("older_than", "0"))
+            with store.lock:
+                now = time.time()
+                count = sum(1 for t in store.open_watches.values() if now - t >= older_than)
+            return self.send_json(200, {"count": count})
         with store.lock:
             down = time.time() < store.down_until
             slow = store.slow_ms
@@ -404,6 +413,9 @@ class Handler(BaseHTTPRequestHandler):
                                            "creationTimestamp": None},
                               "spec": {}, "status": {}})
 
+        watch_id = object()
+        with store.lock:
+            store.open_watches[watch_id] = time.time()
         try:
             for event_type, obj in pending:
                 send(event_type, obj)
@@ -469,6 +481,9 @@ class Handler(BaseHTTPRequestHandler):
             finish()
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
             pass
+        finally:
+            with store.lock:
+                store.open_watches.pop(watch_id, None)
         self.close_connection = True
 
     # ---- writes --------------------------------------------------------------------------

@@ -1,0 +1,211 @@
+// Both tiers configured from a Kubernetes API server, all real processes: kubectl writes
+// Services, EndpointSlices, an Ingress and an IngressRoute to the stand-in API server;
+// strata-controlplane watches it through a kubeconfig (TLS, bearer token); an edge proxy and
+// shop's app-tier proxy route to echo backends. Then the API server misbehaves (dropped
+// watches, a forced 410, an outage) and everything must converge without a restart while
+// the proxies keep serving.
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/process.h"
+#include "tests/e2e/proxy_fixture.h"
+#include "tests/kube/stand_in.h"
+
+namespace strata::test {
+namespace {
+
+std::string ServiceYaml(const std::string& ns, const std::string& name, int port,
+                        const std::string& labels = "{}") {
+  return absl::StrFormat(R"(---
+apiVersion: v1
+kind: Service
+metadata: {name: %s, namespace: %s, labels: %s}
+spec: {ports: [{name: http, port: 80, targetPort: %d}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: %s-1, namespace: %s, labels: {kubernetes.io/service-name: %s}}
+addressType: IPv4
+ports: [{name: http, port: %d}]
+endpoints: [{addresses: [127.0.0.1]}]
+)",
+                         name, ns, labels, port, name, ns, name, port);
+}
+
+std::string IngressYaml(const std::string& ns, const std::string& name, const std::string& host,
+                        const std::string& service) {
+  return absl::StrFormat(R"(---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: %s, namespace: %s}
+spec:
+  rules:
+  - host: %s
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: %s, port: {number: 80}}}}
+)",
+                         name, ns, host, service);
+}
+
+constexpr char kBlogRoute[] = R"(---
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: site, namespace: blog}
+spec:
+  routes:
+  - match: Host(`blog.example.com`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+)";
+
+std::string Bootstrap(int xds_port, const std::string& node) {
+  return absl::StrFormat(R"(node: %s
+admin:
+  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+dynamic_resources:
+  ads_config:
+    api_type: DELTA_GRPC
+    transport_api_version: V3
+    grpc_services: [{envoy_grpc: {cluster_name: xds}}]
+  lds_config: {ads: {}}
+  cds_config: {ads: {}}
+static_resources:
+  clusters:
+  - name: xds
+    type: STATIC
+    connect_timeout: 1s
+    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: {http2_protocol_options: {}}
+    load_assignment:
+      cluster_name: xds
+      endpoints:
+      - lb_endpoints:
+        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
+)",
+                         node, xds_port);
+}
+
+class KubeTwoTierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    shop_web_ = StartBackend("shop-web");
+    blog_web_ = StartBackend("blog-web");
+    edge_port_ = FreePort();
+    app_port_ = FreePort();
+    ASSERT_NE(edge_port_, 0);
+    ASSERT_NE(app_port_, 0);
+    Apply(ServiceYaml("strata-system", "strata-edge", edge_port_) +
+          ServiceYaml("shop", "strata-app", app_port_, "{strata.dev/tier: app}") +
+          ServiceYaml("shop", "web", shop_web_.port) + ServiceYaml("blog", "web", blog_web_.port) +
+          IngressYaml("shop", "front", "shop.example.com", "web") + kBlogRoute);
+
+    controlplane_ = Subprocess::Start(
+        {Runfile("controlplane/strata-controlplane"), "--kubeconfig=" + api_.kubeconfig(),
+         "--xds_address=127.0.0.1:0", "--admin_address=127.0.0.1:0",
+         "--proxy_listen_address=127.0.0.1", absl::StrCat("--edge_http_port=", edge_port_)});
+    ASSERT_TRUE(controlplane_->WaitForOutput("admin on port", absl::Seconds(20)))
+        << controlplane_->Output();
+    const std::string log = controlplane_->Output();
+    const size_t at = log.find("xDS on port ") + 12;
+    int xds_port = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(log.substr(at, log.find(',', at) - at), &xds_port)) << log;
+
+    edge_ = std::make_unique<Proxy>(Bootstrap(xds_port, "{id: edge-1, cluster: edge}"));
+    app_ = std::make_unique<Proxy>(
+        Bootstrap(xds_port, "{id: app-shop-1, cluster: app, metadata: {namespace: shop}}"));
+    ASSERT_TRUE(edge_->Ready("edge-http")) << edge_->process().Output();
+    ASSERT_TRUE(app_->Ready("app-http")) << app_->process().Output();
+  }
+
+  // kubectl create -f (validation needs the API server's OpenAPI, which the stand-in lacks).
+  void Apply(const std::string& yaml) {
+    const std::string file = absl::StrCat(TempDir("objects"), "/objects.yaml");
+    WriteFile(file, yaml);
+    const std::string out = api_.Kubectl("create --validate=false -f " + file);
+    ASSERT_EQ(out.find("rror"), std::string::npos) << out;
+  }
+
+  // The backend that answers `host` at the edge, "404", or another status; polled until it is
+  // `expected` or `timeout` passes.
+  std::string AwaitRouted(const std::string& host, const std::string& expected,
+                          absl::Duration timeout = absl::Seconds(10)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    std::string got;
+    do {
+      const std::string out =
+          Shell(absl::StrCat("curl -s --max-time 5 -H 'Host: ", host,
+                             "' -w '\\n%{http_code}' http://127.0.0.1:", edge_port_, "/"));
+      const int status = StatusOf(out);
+      got = status == 200 ? BodyOf(out)["backend"].get<std::string>() : absl::StrCat(status);
+    } while (got != expected && absl::Now() < deadline);
+    return got;
+  }
+
+  StandInApiServer api_{/*bookmark_interval_seconds=*/1};
+  Backend shop_web_, blog_web_;
+  int edge_port_ = 0;
+  int app_port_ = 0;
+  std::unique_ptr<Subprocess> controlplane_;
+  std::unique_ptr<Proxy> edge_;
+  std::unique_ptr<Proxy> app_;
+};
+
+TEST_F(KubeTwoTierTest, ObjectsWrittenWithKubectlAreRoutedAndFollowed) {
+  EXPECT_EQ(AwaitRouted("shop.example.com", "shop-web"), "shop-web");
+  EXPECT_EQ(AwaitRouted("blog.example.com", "blog-web"), "blog-web");
+  EXPECT_EQ(AwaitRouted("unknown.example.com", "404"), "404");
+  EXPECT_GE(app_->Stat("downstream_rq_total"), 1u);  // shop went through its app tier
+
+  // Deleting a route: 404 within a second.
+  const absl::Time deleted = absl::Now();
+  ASSERT_NE(api_.Kubectl("delete ingressroutes.traefik.io site -n blog").find("deleted"),
+            std::string::npos);
+  EXPECT_EQ(AwaitRouted("blog.example.com", "404", absl::Seconds(1)), "404");
+  EXPECT_LT(absl::Now() - deleted, absl::Seconds(1));
+
+  // A newer claim from another namespace is refused and logged.
+  Apply(IngressYaml("blog", "grab", "shop.example.com", "web"));
+  EXPECT_TRUE(controlplane_->WaitForOutput(
+      "Ingress blog/grab: not routed: host \"shop.example.com\" belongs to namespace \"shop\"",
+      absl::Seconds(10)))
+      << controlplane_->Output();
+  EXPECT_EQ(AwaitRouted("shop.example.com", "shop-web"), "shop-web");
+}
+
+TEST_F(KubeTwoTierTest, DroppedWatchesAForced410AndAnOutageConverge) {
+  ASSERT_EQ(AwaitRouted("shop.example.com", "shop-web"), "shop-web");
+
+  // Watches dropped: resumed, no relist needed.
+  api_.Fault("drop-watches");
+  Apply(IngressYaml("blog", "one", "one.example.com", "web"));
+  EXPECT_EQ(AwaitRouted("one.example.com", "blog-web"), "blog-web");
+
+  // History compacted while the watches are down: the resumed watches get 410 and relist.
+  // (Every watch is first let run past a second, so its end is a normal one.)
+  ASSERT_TRUE(api_.AwaitWatchesOlderThan(6, absl::Milliseconds(1200)));
+  api_.Fault("down?seconds=60");
+  api_.Fault("compact");
+  api_.Fault("up");
+  Apply(IngressYaml("blog", "two", "two.example.com", "web"));
+  EXPECT_EQ(AwaitRouted("two.example.com", "blog-web"), "blog-web");
+  EXPECT_TRUE(controlplane_->WaitForOutput("relisting", absl::Seconds(5)))
+      << controlplane_->Output();
+
+  // An outage: the proxies keep serving the last config, and changes made after it arrive.
+  api_.Fault("down?seconds=60");
+  EXPECT_EQ(AwaitRouted("shop.example.com", "shop-web"), "shop-web");
+  EXPECT_EQ(AwaitRouted("two.example.com", "blog-web"), "blog-web");
+  api_.Fault("up");
+  Apply(IngressYaml("blog", "three", "three.example.com", "web"));
+  EXPECT_EQ(AwaitRouted("three.example.com", "blog-web", absl::Seconds(40)), "blog-web");
+}
+
+}  // namespace
+}  // namespace strata::test
