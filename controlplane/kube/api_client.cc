@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <atomic>
+#include <cstdint>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -23,8 +24,8 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr absl::Duration kTokenRereadInterval = absl::Minutes(1);
-constexpr long kConnectTimeoutSeconds = 10;
-constexpr long kCallTimeoutSeconds = 60;  // the API server's own --request-timeout
+constexpr int64_t kConnectTimeoutSeconds = 10;
+constexpr int64_t kCallTimeoutSeconds = 60;  // the API server's own --request-timeout
 constexpr size_t kMaxResponseBytes = size_t{256} << 20;
 constexpr size_t kMaxKubeconfigBytes = size_t{4} << 20;
 
@@ -68,7 +69,7 @@ struct Transfer {
 size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
-  long status = 0;
+  long status = 0;  // NOLINT(google-runtime-int): the type libcurl writes
   curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
   if (t->on_data != nullptr && status == 200) {
     if (!(*t->on_data)(absl::string_view(data, n))) {
@@ -328,7 +329,9 @@ absl::StatusOr<HttpResponse> CurlApiClient::Perform(
 
   const CURLcode code = curl_easy_perform(c);
   HttpResponse response;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+  long status = 0;  // NOLINT(google-runtime-int): the type libcurl writes
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  response.status = static_cast<int>(status);
   response.body = std::move(transfer.body);
   if (code == CURLE_OK) return response;
   if (transfer.aborted) return absl::AbortedError("the reader stopped the stream");

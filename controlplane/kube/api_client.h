@@ -47,7 +47,7 @@ absl::StatusOr<ApiServerConfig> InClusterConfig(
 absl::StatusOr<ApiServerConfig> KubeconfigConfig(const std::string& path);
 
 struct HttpResponse {
-  long status = 0;
+  int status = 0;
   std::string body;
 };
 
@@ -57,8 +57,9 @@ class ApiClient {
   virtual ~ApiClient() = default;
 
   // One request; the whole answer. Unavailable when the server cannot be reached.
+  // `body` is sent as JSON ("" for none; PATCH bodies are merge patches).
   virtual absl::StatusOr<HttpResponse> Call(absl::string_view method, const std::string& path,
-                                            const std::string& body = "") = 0;
+                                            const std::string& body) = 0;
 
   // A GET whose body is handed to `on_data` as it arrives (a watch). Returns when the server
   // ends the response (the status; for a status other than 200 the body is in the response,

@@ -155,7 +155,7 @@ absl::Status Reflector::List(bool after_expiry) {
     } else if (!version.empty()) {
       absl::StrAppend(&path, "resourceVersion=", Escape(version));
     }
-    absl::StatusOr<HttpResponse> response = client_.Call("GET", path);
+    absl::StatusOr<HttpResponse> response = client_.Call("GET", path, "");
     if (!response.ok()) return response.status();
     if (stop_) return absl::CancelledError("stopping");
     if (response->status == 410) {

@@ -157,7 +157,8 @@ class ReflectorTest : public ::testing::Test {
   }
   void Delete(const std::string& ns, const std::string& name) {
     auto deleted = client_->Call(
-        "DELETE", absl::StrCat("/apis/networking.k8s.io/v1/namespaces/", ns, "/ingresses/", name));
+        "DELETE", absl::StrCat("/apis/networking.k8s.io/v1/namespaces/", ns, "/ingresses/", name),
+        "");
     ASSERT_TRUE(deleted.ok()) << deleted.status();
     ASSERT_EQ(deleted->status, 200) << deleted->body;
   }
@@ -267,7 +268,7 @@ TEST_F(ReflectorTest, ARotatedTokenIsReadAgainAfterA401) {
   // The server now wants a new token, which the kubelet has written to the file.
   test::WriteFile(server_.dir() + "/token", "second-token\n");
   server_.Fault("token?value=second-token");
-  auto response = client_->Call("GET", "/apis/networking.k8s.io/v1/ingresses");
+  auto response = client_->Call("GET", "/apis/networking.k8s.io/v1/ingresses", "");
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->status, 200) << response->body;
 }
@@ -279,7 +280,7 @@ TEST(ApiClientTest, UntrustedServerCertificateIsRefused) {
   auto client = CurlApiClient::Create(config, RealClock::Get());
   ASSERT_TRUE(client.ok());
   ApiClient& api = **client;
-  auto response = api.Call("GET", "/api/v1/services");
+  auto response = api.Call("GET", "/api/v1/services", "");
   ASSERT_FALSE(response.ok());
   EXPECT_TRUE(absl::IsUnavailable(response.status())) << response.status();
   EXPECT_THAT(response.status().message(), ::testing::HasSubstr("certificate"));
