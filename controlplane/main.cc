@@ -1,9 +1,11 @@
 // strata-controlplane: the xDS v3 control plane. Wiring only; the parts live in their packages.
 #include <pthread.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/admin_server.h"
@@ -21,6 +24,9 @@
 #include "controlplane/api/node_status.h"
 #include "controlplane/kube/api_client.h"
 #include "controlplane/kube/kube_source.h"
+#include "controlplane/kube/leader_elector.h"
+#include "controlplane/kube/leader_runner.h"
+#include "controlplane/kube/lease_store.h"
 #include "controlplane/source/manifest_watcher.h"
 #include "controlplane/translate/node_groups.h"
 #include "controlplane/translate/snapshot_publisher.h"
@@ -41,6 +47,19 @@ ABSL_FLAG(std::string, manifests, "",
 ABSL_FLAG(std::string, kubeconfig, "",
           "kubeconfig file of the Kubernetes API server to watch (its current context). "
           "Default: $KUBECONFIG, else the pod's service account when run in a cluster.");
+ABSL_FLAG(std::string, identity, "",
+          "This replica's name in the leader-election Lease. Default: the host name and the "
+          "process id.");
+ABSL_FLAG(std::string, leader_election_namespace, "",
+          "Namespace of the leader-election Lease. Default: the pod's namespace in a cluster, "
+          "else strata-system.");
+ABSL_FLAG(std::string, leader_election_lease, "strata-controlplane",
+          "Name of the leader-election Lease.");
+ABSL_FLAG(absl::Duration, lease_duration, absl::Seconds(15),
+          "How long a leader's Lease lasts without renewal before another replica takes over.");
+ABSL_FLAG(absl::Duration, renew_deadline, absl::Seconds(10),
+          "How long a leader keeps trying to renew before it steps down.");
+ABSL_FLAG(absl::Duration, retry_period, absl::Seconds(2), "Time between leader-election attempts.");
 ABSL_FLAG(std::string, node_group, "proxyless",
           "Node group of every node that is neither an edge nor an app proxy (proxyless gRPC "
           "clients): it gets a Listener, Route, Cluster and endpoints per Service port.");
@@ -127,6 +146,13 @@ int main(int argc, char** argv) {
   std::unique_ptr<strata::source::ManifestWatcher> watcher;
   std::unique_ptr<strata::kube::ApiClient> kube_client;
   std::unique_ptr<strata::kube::KubeSource> kube_source;
+  std::unique_ptr<strata::kube::ApiLeaseStore> lease_store;
+  std::unique_ptr<strata::kube::LeaderRunner> leader;
+  strata::Gauge* leader_gauge =
+      &metrics
+           .AddGauge("strata_leader",
+                     "1 while this replica leads (holds the leader-election Lease), else 0.")
+           ->WithLabels({});
   const std::string dir = absl::GetFlag(FLAGS_manifests);
   strata::translate::SnapshotPublisher publisher(cache, tiers, absl::GetFlag(FLAGS_node_group));
   auto publish = [&publisher](const strata::source::ClusterStateConstSharedPtr& state) {
@@ -160,6 +186,40 @@ int main(int argc, char** argv) {
     kube_source =
         std::make_unique<strata::kube::KubeSource>(*kube_client, RealClock::Get(), publish);
     kube_source->Start();
+
+    // Leader election: every replica serves xDS; only the leader will write status.
+    std::string lease_namespace = absl::GetFlag(FLAGS_leader_election_namespace);
+    if (lease_namespace.empty() && kubeconfig.empty()) {
+      std::ifstream pod_namespace("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+      std::getline(pod_namespace, lease_namespace);
+    }
+    if (lease_namespace.empty()) lease_namespace = "strata-system";
+    std::string identity = absl::GetFlag(FLAGS_identity);
+    if (identity.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof(host) - 1);
+      identity = absl::StrCat(host, "_", getpid());
+    }
+    lease_store = std::make_unique<strata::kube::ApiLeaseStore>(
+        *kube_client, lease_namespace, absl::GetFlag(FLAGS_leader_election_lease));
+    strata::kube::LeaderElectionConfig election{identity, absl::GetFlag(FLAGS_lease_duration),
+                                                absl::GetFlag(FLAGS_renew_deadline),
+                                                absl::GetFlag(FLAGS_retry_period)};
+    auto elector = strata::kube::LeaderElector::Create(*lease_store, RealClock::Get(), election);
+    if (!elector.ok()) {
+      STRATA_LOG(ERROR) << "leader election: " << elector.status().message();
+      return 1;
+    }
+    const std::string lease_name =
+        absl::StrCat(lease_namespace, "/", absl::GetFlag(FLAGS_leader_election_lease));
+    leader = std::make_unique<strata::kube::LeaderRunner>(
+        *std::move(elector), election.retry_period,
+        [lease_name, identity, leader_gauge](bool leading) {
+          leader_gauge->Set(leading ? 1 : 0);
+          STRATA_LOG(INFO) << "leader election: " << (leading ? "now leading" : "no longer leading")
+                           << " (Lease " << lease_name << ", identity " << identity << ")";
+        });
+    leader->Start();
   } else {
     STRATA_LOG(WARNING) << "no --manifests, no --kubeconfig and not in a cluster: serving nothing";
   }
@@ -198,6 +258,7 @@ int main(int argc, char** argv) {
   int signal = 0;
   sigwait(&stop_signals, &signal);
   STRATA_LOG(INFO) << "shutting down";
+  leader.reset();  // first: hands the Lease back if leading, so another replica takes over
   (*admin)->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   watcher.reset();

@@ -122,6 +122,8 @@ void KubeSource::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
+  // All at once: each watch takes up to a second to notice.
+  for (auto& reflector : reflectors_) reflector->RequestStop();
   for (auto& reflector : reflectors_) reflector->Stop();
   if (publisher_.joinable()) publisher_.join();
 }

@@ -81,12 +81,14 @@ void Reflector::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
+void Reflector::RequestStop() {
+  absl::MutexLock lock(&mu_);
+  stop_ = true;
+  wake_.SignalAll();
+}
+
 void Reflector::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stop_ = true;
-    wake_.SignalAll();
-  }
+  RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 

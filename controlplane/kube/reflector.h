@@ -85,7 +85,10 @@ class Reflector {
 
   // Starts the reflector's thread; Stop (or the destructor) ends it.
   void Start();
-  void Stop();
+  // Asks the reflector to stop without waiting (a watch ends within about a second); Stop
+  // also waits for its thread. Stopping several reflectors: RequestStop on each, then Stop.
+  void RequestStop() ABSL_LOCKS_EXCLUDED(mu_);
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
 
   struct Stats {
     int64_t lists = 0;      // complete (re)lists
