@@ -27,6 +27,7 @@
 #include "controlplane/kube/leader_elector.h"
 #include "controlplane/kube/leader_runner.h"
 #include "controlplane/kube/lease_store.h"
+#include "controlplane/kube/status_writer.h"
 #include "controlplane/source/manifest_watcher.h"
 #include "controlplane/translate/node_groups.h"
 #include "controlplane/translate/snapshot_publisher.h"
@@ -154,7 +155,14 @@ int main(int argc, char** argv) {
                      "1 while this replica leads (holds the leader-election Lease), else 0.")
            ->WithLabels({});
   const std::string dir = absl::GetFlag(FLAGS_manifests);
-  strata::translate::SnapshotPublisher publisher(cache, tiers, absl::GetFlag(FLAGS_node_group));
+  // With the Kubernetes source, the leader writes problems back to the objects.
+  std::unique_ptr<strata::kube::StatusWriter> status_writer;
+  strata::translate::SnapshotPublisher publisher(
+      cache, tiers, absl::GetFlag(FLAGS_node_group),
+      [&status_writer](const strata::source::ClusterState& state,
+                       const strata::translate::TwoTierConfig& config) {
+        if (status_writer != nullptr) status_writer->Update(state, config);
+      });
   auto publish = [&publisher](const strata::source::ClusterStateConstSharedPtr& state) {
     publisher.Publish(*state);
   };
@@ -183,6 +191,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     kube_client = *std::move(client);
+    status_writer = std::make_unique<strata::kube::StatusWriter>(*kube_client, RealClock::Get());
     kube_source =
         std::make_unique<strata::kube::KubeSource>(*kube_client, RealClock::Get(), publish);
     kube_source->Start();
@@ -214,8 +223,9 @@ int main(int argc, char** argv) {
         absl::StrCat(lease_namespace, "/", absl::GetFlag(FLAGS_leader_election_lease));
     leader = std::make_unique<strata::kube::LeaderRunner>(
         *std::move(elector), election.retry_period,
-        [lease_name, identity, leader_gauge](bool leading) {
+        [lease_name, identity, leader_gauge, writer = status_writer.get()](bool leading) {
           leader_gauge->Set(leading ? 1 : 0);
+          writer->SetLeader(leading);
           STRATA_LOG(INFO) << "leader election: " << (leading ? "now leading" : "no longer leading")
                            << " (Lease " << lease_name << ", identity " << identity << ")";
         });
@@ -263,5 +273,6 @@ int main(int argc, char** argv) {
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   watcher.reset();
   kube_source.reset();
+  status_writer.reset();
   return 0;
 }

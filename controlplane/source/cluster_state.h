@@ -31,6 +31,10 @@ struct ServicePort {
   std::string app_protocol;  // appProtocol, may be empty
 };
 
+// Annotation in which strata reports why an Ingress or IngressRoute (or part of it) is not
+// routed; absent when everything is. Written by the leader.
+inline constexpr char kProblemsAnnotation[] = "strata.dev/problems";
+
 // Label that makes a Service the app tier of its namespace: its endpoints are that
 // namespace's strata-proxy pods (value "app").
 inline constexpr char kTierLabel[] = "strata.dev/tier";
@@ -111,6 +115,7 @@ struct Ingress {
   std::optional<IngressBackend> default_backend;
   std::vector<IngressRule> rules;
   std::vector<IngressTls> tls;
+  std::string reported_problems;  // the strata.dev/problems annotation, "" when absent
 };
 
 // `networking.k8s.io/v1` IngressClass (cluster-scoped).
@@ -160,6 +165,7 @@ struct IngressRoute {
   std::string tls_secret_name;  // spec.tls.secretName; empty when absent
   bool tls = false;             // spec.tls is present
   std::string tls_cert_resolver;
+  std::string reported_problems;  // the strata.dev/problems annotation, "" when absent
 };
 
 struct ClusterState {

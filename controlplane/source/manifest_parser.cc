@@ -587,6 +587,7 @@ absl::StatusOr<Ingress> ReadIngress(ObjectReader& reader, const JsonObject& obje
   ingress.name = metadata.name;
   ingress.created = metadata.created;
   ingress.ingress_class = MapValue(metadata.annotations, kIngressClassAnnotation);
+  ingress.reported_problems = MapValue(metadata.annotations, kProblemsAnnotation);
   STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
   if (spec == nullptr) return reader.Error("spec", "required");
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> class_name,
@@ -818,6 +819,7 @@ absl::StatusOr<IngressRoute> ReadIngressRoute(ObjectReader& reader, const JsonOb
   result.api_group = std::string(api_group);
   result.created = metadata.created;
   result.ingress_class = MapValue(metadata.annotations, kIngressClassAnnotation);
+  result.reported_problems = MapValue(metadata.annotations, kProblemsAnnotation);
   STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
   if (spec == nullptr) return reader.Error("spec", "required");
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> class_name,

@@ -23,6 +23,7 @@ void SnapshotPublisher::Set(const std::string& group, const XdsResources& resour
 void SnapshotPublisher::Publish(const source::ClusterState& state) {
   const XdsResources proxyless = TranslateProxyless(state);
   const TwoTierConfig tiers = TranslateTwoTier(state, options_);
+  if (observer_) observer_(state, tiers);
 
   // Every problem as one line; logged when it is new, so a reload does not repeat them all.
   std::set<std::string> problems;

@@ -1,6 +1,7 @@
 #ifndef STRATA_CONTROLPLANE_TRANSLATE_SNAPSHOT_PUBLISHER_H_
 #define STRATA_CONTROLPLANE_TRANSLATE_SNAPSHOT_PUBLISHER_H_
 
+#include <functional>
 #include <set>
 #include <string>
 
@@ -17,8 +18,15 @@ namespace strata::translate {
 // translating are logged once, when they first appear.
 class SnapshotPublisher {
  public:
-  SnapshotPublisher(xds::SnapshotCache& cache, TwoTierOptions options, std::string proxyless_group)
-      : cache_(cache), options_(std::move(options)), proxyless_group_(std::move(proxyless_group)) {}
+  // Sees every translation (e.g. to report problems on the objects).
+  using Observer = std::function<void(const source::ClusterState&, const TwoTierConfig&)>;
+
+  SnapshotPublisher(xds::SnapshotCache& cache, TwoTierOptions options, std::string proxyless_group,
+                    Observer observer = nullptr)
+      : cache_(cache),
+        options_(std::move(options)),
+        proxyless_group_(std::move(proxyless_group)),
+        observer_(std::move(observer)) {}
 
   // Translates `state` and sets the snapshots. A snapshot that cannot be built (it should not
   // happen) is logged and the group keeps its last one.
@@ -31,6 +39,7 @@ class SnapshotPublisher {
   xds::SnapshotCache& cache_;
   const TwoTierOptions options_;
   const std::string proxyless_group_;
+  const Observer observer_;
   absl::Mutex mu_;
   std::set<std::string> app_groups_ ABSL_GUARDED_BY(mu_);  // published last time
   std::set<std::string> logged_ ABSL_GUARDED_BY(mu_);      // problems of the last state

@@ -192,6 +192,8 @@ class Translator {
     out.apps = std::move(apps_);
     SortResources(out.edge);
     for (auto& [ns, app] : out.apps) SortResources(app);
+    std::sort(served_.begin(), served_.end());
+    out.served = std::move(served_);
     for (auto& [key, problems] : problems_) {
       const auto& [kind, ns, name] = key;
       out.reports.push_back(ObjectReport{kind, ns, name, {problems.begin(), problems.end()}});
@@ -216,6 +218,7 @@ class Translator {
 
   const Origin* NewOrigin(std::string kind, const std::string& ns, const std::string& name,
                           const std::optional<absl::Time>& created) {
+    served_.push_back(ServedObject{kind, ns, name});
     origins_.push_back(std::make_unique<Origin>(
         Origin{std::move(kind), ns, name, created.value_or(absl::InfiniteFuture())}));
     return origins_.back().get();
@@ -807,6 +810,7 @@ class Translator {
   const SliceIndex slices_;
 
   std::vector<std::unique_ptr<Origin>> origins_;
+  std::vector<ServedObject> served_;
   std::vector<Claim> claims_;
   std::map<std::tuple<std::string, std::string, std::string, std::string>, size_t> claim_index_;
   struct HostRoutes {

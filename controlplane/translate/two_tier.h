@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "controlplane/source/cluster_state.h"
@@ -50,6 +51,18 @@ struct ObjectReport {
   std::vector<std::string> problems;  // sorted, each a full sentence
 };
 
+// An object strata serves: its class is strata's (whether or not all of it is routed).
+struct ServedObject {
+  std::string kind;  // Ingress, IngressRoute
+  std::string namespace_;
+  std::string name;
+  bool operator==(const ServedObject&) const = default;
+  // Not a defaulted <=>: clang-tidy 14 takes its synthesized 0 for a null pointer.
+  bool operator<(const ServedObject& other) const {
+    return std::tie(kind, namespace_, name) < std::tie(other.kind, other.namespace_, other.name);
+  }
+};
+
 struct TwoTierConfig {
   XdsResources edge;
   // Namespace → the app tier's resources, for every namespace that has an app tier (a
@@ -57,6 +70,9 @@ struct TwoTierConfig {
   std::map<std::string, XdsResources> apps;
   // Objects with problems, sorted by kind, namespace, name.
   std::vector<ObjectReport> reports;
+  // Every Ingress and IngressRoute strata serves, sorted: the objects whose status strata
+  // owns (the others belong to other controllers).
+  std::vector<ServedObject> served;
 };
 
 // Translates the Ingresses and IngressRoutes strata serves into the edge's and the app

@@ -148,6 +148,16 @@ class KubeTwoTierTest : public ::testing::Test {
     return got;
   }
 
+  // Polls `kubectl args` until its output is `expected` (or contains it, when not empty).
+  bool AwaitOutput(const std::string& args, const std::string& expected) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      const std::string out = api_.Kubectl(args);
+      if (expected.empty() ? out.empty() : out.find(expected) != std::string::npos) return true;
+    }
+    return false;
+  }
+
   StandInApiServer api_{/*bookmark_interval_seconds=*/1};
   Backend shop_web_, blog_web_;
   int edge_port_ = 0;
@@ -177,6 +187,20 @@ TEST_F(KubeTwoTierTest, ObjectsWrittenWithKubectlAreRoutedAndFollowed) {
       absl::Seconds(10)))
       << controlplane_->Output();
   EXPECT_EQ(AwaitRouted("shop.example.com", "shop-web"), "shop-web");
+
+  // The leader (the only replica) says so on the object: an annotation and a Warning Event.
+  const std::string annotation =
+      "get ingress grab -n blog -o jsonpath='{.metadata.annotations.strata\\.dev/problems}'";
+  EXPECT_TRUE(AwaitOutput(annotation, "belongs to namespace \"shop\"")) << api_.Kubectl(annotation);
+  const std::string events =
+      "get events -n blog -o jsonpath='{.items[*].reason} {.items[*].message}'";
+  EXPECT_TRUE(AwaitOutput(events, "NotRouted not routed: host \"shop.example.com\" belongs"))
+      << api_.Kubectl(events);
+
+  // The owner's Ingress goes away: the claim is accepted, routed, and the annotation cleared.
+  ASSERT_NE(api_.Kubectl("delete ingress front -n shop").find("deleted"), std::string::npos);
+  EXPECT_EQ(AwaitRouted("shop.example.com", "blog-web"), "blog-web");
+  EXPECT_TRUE(AwaitOutput(annotation, "")) << api_.Kubectl(annotation);
 }
 
 TEST_F(KubeTwoTierTest, DroppedWatchesAForced410AndAnOutageConverge) {

@@ -1,0 +1,59 @@
+#ifndef STRATA_CONTROLPLANE_KUBE_STATUS_WRITER_H_
+#define STRATA_CONTROLPLANE_KUBE_STATUS_WRITER_H_
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "controlplane/kube/api_client.h"
+#include "controlplane/source/cluster_state.h"
+#include "controlplane/translate/two_tier.h"
+
+namespace strata::kube {
+
+// Tells users, on their own objects, what the translation refused: for every Ingress and
+// IngressRoute strata serves, the annotation strata.dev/problems holds its problems (one per
+// line) and is removed once there are none, and each new set of problems is also a Warning
+// Event on the object (`kubectl describe` shows it). Only the leader writes. Writes are
+// derived from the whole state each time, so they are idempotent: a new leader, or a write
+// seen back through the watch, changes nothing. Event names are a stable hash of the object
+// and the message, so two replicas never post the same Event twice.
+class StatusWriter {
+ public:
+  StatusWriter(ApiClient& client, Clock& clock);
+  ~StatusWriter();
+  StatusWriter(const StatusWriter&) = delete;
+  StatusWriter& operator=(const StatusWriter&) = delete;
+
+  void SetLeader(bool leader) ABSL_LOCKS_EXCLUDED(mu_);
+  // After every translation. Never waits for the API server.
+  void Update(const source::ClusterState& state, const translate::TwoTierConfig& config)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Waits until nothing is left to write (for tests); false after `timeout`.
+  bool AwaitIdle(absl::Duration timeout) const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  struct Write {
+    std::string method;
+    std::string path;
+    std::string body;
+    std::string what;  // for the log
+  };
+  void Run() ABSL_LOCKS_EXCLUDED(mu_);
+
+  ApiClient& client_;
+  Clock& clock_;
+  mutable absl::Mutex mu_;
+  bool leader_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<Write> pending_ ABSL_GUARDED_BY(mu_);  // from the latest Update
+  std::thread thread_;
+};
+
+}  // namespace strata::kube
+
+#endif  // STRATA_CONTROLPLANE_KUBE_STATUS_WRITER_H_
