@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/process.h"
+#include "tests/e2e/proxy_fixture.h"
 #include "tests/kube/stand_in.h"
 
 namespace strata::test {
@@ -21,11 +22,12 @@ constexpr absl::Duration kRetryPeriod = absl::Milliseconds(500);
 class LeaderElectionTest : public ::testing::Test {
  protected:
   std::unique_ptr<Subprocess> StartReplica(const std::string& identity) {
-    auto process = Subprocess::Start(
-        {Runfile("controlplane/strata-controlplane"), "--kubeconfig=" + api_.kubeconfig(),
-         "--xds_address=127.0.0.1:0", "--admin_address=127.0.0.1:0", "--identity=" + identity,
-         "--lease_duration=3s", "--renew_deadline=2s", "--retry_period=500ms"});
-    EXPECT_TRUE(process->WaitForOutput("admin on port", absl::Seconds(20))) << process->Output();
+    int xds_port = 0;
+    auto process =
+        StartControlPlane({"--kubeconfig=" + api_.kubeconfig(), "--identity=" + identity,
+                           "--lease_duration=3s", "--renew_deadline=2s", "--retry_period=500ms"},
+                          xds_port);
+    EXPECT_NE(xds_port, 0);
     return process;
   }
   std::string Holder() const {

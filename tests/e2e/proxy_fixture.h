@@ -188,6 +188,69 @@ inline std::string StaticCluster(const std::string& name, const std::vector<int>
   return out;
 }
 
+// A bootstrap that takes everything over ADS (Delta) from an xDS server on 127.0.0.1:`xds_port`.
+// `node` is the YAML of the node, e.g. "{id: app-1, cluster: app, metadata: {namespace: shop}}".
+inline std::string AdsBootstrap(int xds_port,
+                                const std::string& node = "{id: proxy-1, cluster: edge}") {
+  return absl::StrFormat(R"(node: %s
+admin:
+  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+dynamic_resources:
+  ads_config:
+    api_type: DELTA_GRPC
+    transport_api_version: V3
+    grpc_services: [{envoy_grpc: {cluster_name: xds}}]
+  lds_config: {ads: {}}
+  cds_config: {ads: {}}
+static_resources:
+  clusters:
+%s)",
+                         node,
+                         StaticCluster("xds", {xds_port}, R"(    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: {http2_protocol_options: {}}
+)"));
+}
+
+// A Service ns/name with one port 80 ("http") → `port`, and its EndpointSlice with one ready
+// endpoint 127.0.0.1:`port`, as manifest YAML.
+inline std::string ServiceManifest(const std::string& ns, const std::string& name, int port,
+                                   const std::string& labels = "{}") {
+  return absl::StrFormat(R"(---
+apiVersion: v1
+kind: Service
+metadata: {name: %s, namespace: %s, labels: %s}
+spec: {ports: [{name: http, port: 80, targetPort: %d}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: %s-1, namespace: %s, labels: {kubernetes.io/service-name: %s}}
+addressType: IPv4
+ports: [{name: http, port: %d}]
+endpoints: [{addresses: [127.0.0.1]}]
+)",
+                         name, ns, labels, port, name, ns, name, port);
+}
+
+// strata-controlplane with `args`, once it serves; `xds_port` receives its xDS port (0 if it
+// did not come up).
+inline std::unique_ptr<Subprocess> StartControlPlane(const std::vector<std::string>& args,
+                                                     int& xds_port) {
+  std::vector<std::string> argv = {Runfile("controlplane/strata-controlplane"),
+                                   "--xds_address=127.0.0.1:0", "--admin_address=127.0.0.1:0"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto process = Subprocess::Start(argv);
+  xds_port = 0;
+  EXPECT_TRUE(process->WaitForOutput("admin on port", absl::Seconds(20))) << process->Output();
+  const std::string log = process->Output();
+  const size_t at = log.find("xDS on port ");
+  EXPECT_TRUE(at != std::string::npos &&
+              absl::SimpleAtoi(log.substr(at + 12, log.find(',', at) - at - 12), &xds_port))
+      << log;
+  return process;
+}
+
 }  // namespace strata::test
 
 #endif  // STRATA_TESTS_E2E_PROXY_FIXTURE_H_

@@ -53,35 +53,6 @@ class XdsServer {
   int loads_ = 0;
 };
 
-std::string DynamicBootstrap(int xds_port) {
-  return absl::StrFormat(R"(node: {id: proxy-1, cluster: edge}
-admin:
-  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-dynamic_resources:
-  ads_config:
-    api_type: DELTA_GRPC
-    transport_api_version: V3
-    grpc_services: [{envoy_grpc: {cluster_name: xds}}]
-  lds_config: {ads: {}}
-  cds_config: {ads: {}}
-static_resources:
-  clusters:
-  - name: xds
-    type: STATIC
-    connect_timeout: 1s
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config: {http2_protocol_options: {}}
-    load_assignment:
-      cluster_name: xds
-      endpoints:
-      - lb_endpoints:
-        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-)",
-                         xds_port);
-}
-
 // A snapshot: listener "http" (RDS "routes"), web.example → EDS cluster "web" with
 // `backend_port`; `route_extra` adds to the route match (e.g. a bad regex).
 std::string Snapshot(int backend_port, const std::string& path_match = "prefix: \"/\"") {
@@ -145,7 +116,7 @@ TEST_P(ProxyXdsTest, FollowsChangesMidTrafficKeepsLastGoodAndSurvivesServerResta
   auto xds = std::make_unique<XdsServer>();
   const int xds_port = xds->port();
   ASSERT_TRUE(xds->Load(Snapshot(a.port)));
-  Proxy proxy(DynamicBootstrap(xds_port), 2, {absl::StrCat("--xds_delta=", delta)});
+  Proxy proxy(AdsBootstrap(xds_port), 2, {absl::StrCat("--xds_delta=", delta)});
   ASSERT_TRUE(proxy.Ready()) << proxy.process().Output();
   EXPECT_EQ(BackendOf(proxy), "a");
 
@@ -197,7 +168,7 @@ TEST_P(ProxyXdsTest, ConfigChurnUnderLoadLosesNoRequest) {
   Backend b = StartBackend("b");
   XdsServer xds;
   ASSERT_TRUE(xds.Load(Snapshot(a.port)));
-  Proxy proxy(DynamicBootstrap(xds.port()), 2, {absl::StrCat("--xds_delta=", delta)});
+  Proxy proxy(AdsBootstrap(xds.port()), 2, {absl::StrCat("--xds_delta=", delta)});
   ASSERT_TRUE(proxy.Ready()) << proxy.process().Output();
   // wrk keeps 8 connections busy for 4 s while the endpoints change 20 times a second.
   std::string wrk_output;

@@ -17,24 +17,6 @@
 namespace strata::test {
 namespace {
 
-std::string ServiceYaml(const std::string& ns, const std::string& name, int port,
-                        const std::string& labels = "{}") {
-  return absl::StrFormat(R"(---
-apiVersion: v1
-kind: Service
-metadata: {name: %s, namespace: %s, labels: %s}
-spec: {ports: [{name: http, port: 80, targetPort: %d}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: %s-1, namespace: %s, labels: {kubernetes.io/service-name: %s}}
-addressType: IPv4
-ports: [{name: http, port: %d}]
-endpoints: [{addresses: [127.0.0.1]}]
-)",
-                         name, ns, labels, port, name, ns, name, port);
-}
-
 constexpr char kShopIngress[] = R"(---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -73,35 +55,6 @@ spec:
     services: [{name: web, port: 80}]
 )";
 
-std::string Bootstrap(int xds_port, const std::string& node) {
-  return absl::StrFormat(R"(node: %s
-admin:
-  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-dynamic_resources:
-  ads_config:
-    api_type: DELTA_GRPC
-    transport_api_version: V3
-    grpc_services: [{envoy_grpc: {cluster_name: xds}}]
-  lds_config: {ads: {}}
-  cds_config: {ads: {}}
-static_resources:
-  clusters:
-  - name: xds
-    type: STATIC
-    connect_timeout: 1s
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config: {http2_protocol_options: {}}
-    load_assignment:
-      cluster_name: xds
-      endpoints:
-      - lb_endpoints:
-        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-)",
-                         node, xds_port);
-}
-
 // curl from 127.0.0.2 to `port` with a Host header; "<body>\n<status>".
 std::string CurlFrom(const std::string& source, int port, const std::string& host,
                      const std::string& path, const std::string& extra = "") {
@@ -122,29 +75,24 @@ class TwoTierTest : public ::testing::Test {
     ASSERT_NE(app_port_, 0);
     dir_ = TempDir("manifests");
     WriteFile(dir_ + "/tiers.yaml",
-              ServiceYaml("strata-system", "strata-edge", edge_port_) +
-                  ServiceYaml("shop", "strata-app", app_port_, "{strata.dev/tier: app}"));
-    WriteFile(dir_ + "/apps.yaml", ServiceYaml("shop", "web", shop_web_.port) +
-                                       ServiceYaml("shop", "api", shop_api_.port) +
-                                       ServiceYaml("blog", "web", blog_web_.port) +
-                                       ServiceYaml("evil", "web", evil_web_.port));
+              ServiceManifest("strata-system", "strata-edge", edge_port_) +
+                  ServiceManifest("shop", "strata-app", app_port_, "{strata.dev/tier: app}"));
+    WriteFile(dir_ + "/apps.yaml", ServiceManifest("shop", "web", shop_web_.port) +
+                                       ServiceManifest("shop", "api", shop_api_.port) +
+                                       ServiceManifest("blog", "web", blog_web_.port) +
+                                       ServiceManifest("evil", "web", evil_web_.port));
     WriteFile(dir_ + "/routes.yaml", absl::StrCat(kShopIngress, kEvilIngress));
     WriteFile(dir_ + "/blog.yaml", kBlogRoute);
 
-    controlplane_ = Subprocess::Start(
-        {Runfile("controlplane/strata-controlplane"), "--manifests=" + dir_,
-         "--xds_address=127.0.0.1:0", "--admin_address=127.0.0.1:0",
-         "--proxy_listen_address=127.0.0.1", absl::StrCat("--edge_http_port=", edge_port_)});
-    ASSERT_TRUE(controlplane_->WaitForOutput("admin on port", absl::Seconds(20)))
-        << controlplane_->Output();
-    const std::string log = controlplane_->Output();
-    const size_t at = log.find("xDS on port ") + 12;
     int xds_port = 0;
-    ASSERT_TRUE(absl::SimpleAtoi(log.substr(at, log.find(',', at) - at), &xds_port)) << log;
+    controlplane_ = StartControlPlane({"--manifests=" + dir_, "--proxy_listen_address=127.0.0.1",
+                                       absl::StrCat("--edge_http_port=", edge_port_)},
+                                      xds_port);
+    ASSERT_NE(xds_port, 0);
 
-    edge_ = std::make_unique<Proxy>(Bootstrap(xds_port, "{id: edge-1, cluster: edge}"));
+    edge_ = std::make_unique<Proxy>(AdsBootstrap(xds_port, "{id: edge-1, cluster: edge}"));
     app_ = std::make_unique<Proxy>(
-        Bootstrap(xds_port, "{id: app-shop-1, cluster: app, metadata: {namespace: shop}}"));
+        AdsBootstrap(xds_port, "{id: app-shop-1, cluster: app, metadata: {namespace: shop}}"));
     ASSERT_TRUE(edge_->Ready("edge-http")) << edge_->process().Output();
     ASSERT_TRUE(app_->Ready("app-http")) << app_->process().Output();
     ASSERT_EQ(edge_->port(), edge_port_);
