@@ -107,6 +107,14 @@ const Json* NamedEntry(const Json& config, const char* list, const std::string& 
 
 }  // namespace
 
+std::string DescribeError(const HttpResponse& response) {
+  const Json body = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_object() && body.contains("message") && body["message"].is_string()) {
+    return absl::StrCat("HTTP ", response.status, ": ", body["message"].get<std::string>());
+  }
+  return absl::StrCat("HTTP ", response.status, ": ", response.body.substr(0, 200));
+}
+
 absl::StatusOr<ApiServerConfig> InClusterConfig(
     const std::function<const char*(const char*)>& getenv, const std::string& sa_dir) {
   const char* host = getenv("KUBERNETES_SERVICE_HOST");

@@ -51,6 +51,9 @@ struct HttpResponse {
   std::string body;
 };
 
+// "HTTP 409: <the Status message>" (or the start of a body that is not a Status), for errors.
+std::string DescribeError(const HttpResponse& response);
+
 // Requests to the API server. Thread-safe.
 class ApiClient {
  public:

@@ -17,15 +17,6 @@ std::string FormatMicroTime(absl::Time t) {
   return absl::FormatTime(kMicroTime, t, absl::UTCTimeZone());
 }
 
-// The Status message of an error answer, or its start.
-std::string Describe(const HttpResponse& response) {
-  Json body = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_object() && body.contains("message") && body["message"].is_string()) {
-    return absl::StrCat("HTTP ", response.status, ": ", body["message"].get<std::string>());
-  }
-  return absl::StrCat("HTTP ", response.status, ": ", response.body.substr(0, 200));
-}
-
 absl::StatusOr<LeaseRecord> Answer(const absl::StatusOr<HttpResponse>& response,
                                    const std::string& what) {
   if (!response.ok()) return response.status();
@@ -34,13 +25,13 @@ absl::StatusOr<LeaseRecord> Answer(const absl::StatusOr<HttpResponse>& response,
     case 201:
       return ApiLeaseStore::FromJson(response->body);
     case 404:
-      return absl::NotFoundError(absl::StrCat(what, ": ", Describe(*response)));
+      return absl::NotFoundError(absl::StrCat(what, ": ", DescribeError(*response)));
     case 409:
       return what == "create Lease"
-                 ? absl::AlreadyExistsError(absl::StrCat(what, ": ", Describe(*response)))
-                 : absl::AbortedError(absl::StrCat(what, ": ", Describe(*response)));
+                 ? absl::AlreadyExistsError(absl::StrCat(what, ": ", DescribeError(*response)))
+                 : absl::AbortedError(absl::StrCat(what, ": ", DescribeError(*response)));
     default:
-      return absl::UnavailableError(absl::StrCat(what, ": ", Describe(*response)));
+      return absl::UnavailableError(absl::StrCat(what, ": ", DescribeError(*response)));
   }
 }
 

@@ -22,18 +22,6 @@ double RandomUnit() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
 }
 
-// The Status message of an error body, or the start of the body.
-std::string Describe(const HttpResponse& response) {
-  Json body = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  std::string message;
-  if (body.is_object() && body.contains("message") && body["message"].is_string()) {
-    message = body["message"].get<std::string>();
-  } else {
-    message = response.body.substr(0, 200);
-  }
-  return absl::StrCat("HTTP ", response.status, ": ", message);
-}
-
 // A query-string value.
 std::string Escape(const std::string& value) {
   std::string out;
@@ -167,7 +155,7 @@ absl::Status Reflector::List(bool after_expiry) {
         paged = false;
         token.clear();
       } else if (version.empty()) {
-        return absl::UnavailableError(absl::StrCat("LIST ", Describe(*response)));
+        return absl::UnavailableError(absl::StrCat("LIST ", DescribeError(*response)));
       }
       version.clear();
       items.clear();
@@ -181,7 +169,7 @@ absl::Status Reflector::List(bool after_expiry) {
       break;
     }
     if (response->status != 200) {
-      return absl::UnavailableError(absl::StrCat("LIST ", Describe(*response)));
+      return absl::UnavailableError(absl::StrCat("LIST ", DescribeError(*response)));
     }
     Json body = Json::parse(response->body, nullptr, /*allow_exceptions=*/false);
     if (!body.is_object() || !body.contains("items") || !body["items"].is_array() ||
@@ -281,15 +269,15 @@ Reflector::Next Reflector::Watch() {
     return Next::kBackoffWatch;
   }
   if (response->status == 410) {
-    Failed(absl::StrCat("watch: ", Describe(*response), "; relisting"));
+    Failed(absl::StrCat("watch: ", DescribeError(*response), "; relisting"));
     return Next::kRelist;
   }
   if (response->status == 429) {
-    Failed(absl::StrCat("watch: ", Describe(*response)));
+    Failed(absl::StrCat("watch: ", DescribeError(*response)));
     return Next::kBackoffWatch;
   }
   if (response->status != 200) {
-    Failed(absl::StrCat("watch: ", Describe(*response)));
+    Failed(absl::StrCat("watch: ", DescribeError(*response)));
     return Next::kBackoffRelist;
   }
   {

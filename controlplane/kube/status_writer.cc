@@ -150,8 +150,7 @@ void StatusWriter::Run() {
                                       response->status == 404);
     if (!ok) {
       STRATA_LOG(WARNING) << "status: could not write " << write.what << ": "
-                          << (response.ok() ? absl::StrCat("HTTP ", response->status, " ",
-                                                           response->body.substr(0, 200))
+                          << (response.ok() ? DescribeError(*response)
                                             : std::string(response.status().message()));
     }
     absl::MutexLock lock(&mu_);
