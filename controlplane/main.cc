@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
@@ -144,11 +145,12 @@ int main(int argc, char** argv) {
   strata::xds::XdsServer xds_server(cache, grouper, status);
   strata::api::ApiService api(status, cache);
 
-  std::unique_ptr<strata::source::ManifestWatcher> watcher;
+  // Declared in the order they depend on each other: on any return they are destroyed in
+  // reverse, so nothing calls into an object that is already gone (the leader and the
+  // sources first, the clients they use last).
   std::unique_ptr<strata::kube::ApiClient> kube_client;
-  std::unique_ptr<strata::kube::KubeSource> kube_source;
+  std::unique_ptr<strata::kube::ApiClient> lease_client;
   std::unique_ptr<strata::kube::ApiLeaseStore> lease_store;
-  std::unique_ptr<strata::kube::LeaderRunner> leader;
   strata::Gauge* leader_gauge =
       &metrics
            .AddGauge("strata_leader",
@@ -166,10 +168,26 @@ int main(int argc, char** argv) {
   auto publish = [&publisher](const strata::source::ClusterStateConstSharedPtr& state) {
     publisher.Publish(*state);
   };
+  std::unique_ptr<strata::source::ManifestWatcher> watcher;
+  std::unique_ptr<strata::kube::KubeSource> kube_source;
+  std::unique_ptr<strata::kube::LeaderRunner> leader;
   // The source: a directory of manifests, else the Kubernetes API (--kubeconfig, then
   // KUBECONFIG, then the pod's service account).
+  // KUBECONFIG may list several files; strata reads the first that exists (it does not merge
+  // them as kubectl does). Last, ~/.kube/config, as kubectl.
   std::string kubeconfig = absl::GetFlag(FLAGS_kubeconfig);
-  if (kubeconfig.empty() && getenv("KUBECONFIG") != nullptr) kubeconfig = getenv("KUBECONFIG");
+  if (kubeconfig.empty() && getenv("KUBECONFIG") != nullptr) {
+    for (absl::string_view file : absl::StrSplit(getenv("KUBECONFIG"), ':', absl::SkipEmpty())) {
+      if (std::ifstream(std::string(file))) {
+        kubeconfig = std::string(file);
+        break;
+      }
+    }
+  }
+  if (kubeconfig.empty() && getenv("KUBERNETES_SERVICE_HOST") == nullptr &&
+      getenv("HOME") != nullptr && std::ifstream(absl::StrCat(getenv("HOME"), "/.kube/config"))) {
+    kubeconfig = absl::StrCat(getenv("HOME"), "/.kube/config");
+  }
   if (!dir.empty()) {
     auto created = strata::source::ManifestWatcher::Create(dir, publish);
     if (!created.ok()) {
@@ -185,12 +203,19 @@ int main(int argc, char** argv) {
       STRATA_LOG(ERROR) << "Kubernetes API: " << config.status().message();
       return 1;
     }
-    auto client = strata::kube::CurlApiClient::Create(*std::move(config), RealClock::Get());
-    if (!client.ok()) {
-      STRATA_LOG(ERROR) << "Kubernetes API: " << client.status().message();
+    auto client = strata::kube::CurlApiClient::Create(*config, RealClock::Get());
+    // Lease calls give up within half the renew deadline: a hung API server must not keep
+    // a leader leading past its Lease.
+    auto leases = strata::kube::CurlApiClient::Create(
+        *config, RealClock::Get(),
+        std::max(absl::GetFlag(FLAGS_renew_deadline) / 2, absl::Milliseconds(500)));
+    if (!client.ok() || !leases.ok()) {
+      STRATA_LOG(ERROR) << "Kubernetes API: "
+                        << (client.ok() ? leases.status() : client.status()).message();
       return 1;
     }
     kube_client = *std::move(client);
+    lease_client = *std::move(leases);
     status_writer = std::make_unique<strata::kube::StatusWriter>(*kube_client, RealClock::Get());
     kube_source =
         std::make_unique<strata::kube::KubeSource>(*kube_client, RealClock::Get(), publish);
@@ -210,7 +235,7 @@ int main(int argc, char** argv) {
       identity = absl::StrCat(host, "_", getpid());
     }
     lease_store = std::make_unique<strata::kube::ApiLeaseStore>(
-        *kube_client, lease_namespace, absl::GetFlag(FLAGS_leader_election_lease));
+        *lease_client, lease_namespace, absl::GetFlag(FLAGS_leader_election_lease));
     strata::kube::LeaderElectionConfig election{identity, absl::GetFlag(FLAGS_lease_duration),
                                                 absl::GetFlag(FLAGS_renew_deadline),
                                                 absl::GetFlag(FLAGS_retry_period)};

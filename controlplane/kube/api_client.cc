@@ -25,7 +25,6 @@ using Json = nlohmann::json;
 
 constexpr absl::Duration kTokenRereadInterval = absl::Minutes(1);
 constexpr int64_t kConnectTimeoutSeconds = 10;
-constexpr int64_t kCallTimeoutSeconds = 60;  // the API server's own --request-timeout
 constexpr size_t kMaxResponseBytes = size_t{256} << 20;
 constexpr size_t kMaxKubeconfigBytes = size_t{4} << 20;
 
@@ -218,11 +217,12 @@ absl::StatusOr<ApiServerConfig> KubeconfigConfig(const std::string& path) {
 }
 
 absl::StatusOr<std::unique_ptr<CurlApiClient>> CurlApiClient::Create(ApiServerConfig config,
-                                                                     Clock& clock) {
+                                                                     Clock& clock,
+                                                                     absl::Duration call_timeout) {
   InitCurlOnce();
   if (config.server.empty()) return absl::InvalidArgumentError("no API server URL");
   while (!config.server.empty() && config.server.back() == '/') config.server.pop_back();
-  std::unique_ptr<CurlApiClient> client(new CurlApiClient(std::move(config), clock));
+  std::unique_ptr<CurlApiClient> client(new CurlApiClient(std::move(config), clock, call_timeout));
   if (!client->config_.token_file.empty()) {
     absl::StatusOr<std::string> token = ReadWholeFile(client->config_.token_file, 64 << 10);
     if (!token.ok()) return token.status();
@@ -249,11 +249,11 @@ std::string CurlApiClient::Authorization(bool force_reload) {
 absl::StatusOr<HttpResponse> CurlApiClient::Call(absl::string_view method, const std::string& path,
                                                  const std::string& body) {
   absl::StatusOr<HttpResponse> response =
-      Perform(method, path, body, nullptr, nullptr, absl::Seconds(kCallTimeoutSeconds));
+      Perform(method, path, body, nullptr, nullptr, call_timeout_);
   // A rotated token: read the file again and retry once.
   if (response.ok() && response->status == 401 && !config_.token_file.empty()) {
     Authorization(/*force_reload=*/true);
-    response = Perform(method, path, body, nullptr, nullptr, absl::Seconds(kCallTimeoutSeconds));
+    response = Perform(method, path, body, nullptr, nullptr, call_timeout_);
   }
   return response;
 }

@@ -78,8 +78,10 @@ class ApiClient {
 // certificate).
 class CurlApiClient final : public ApiClient {
  public:
-  static absl::StatusOr<std::unique_ptr<CurlApiClient>> Create(ApiServerConfig config,
-                                                               Clock& clock);
+  // `call_timeout` bounds each Call (the API server's own request timeout is 60 s); leader
+  // election uses a shorter one, so a hung server cannot keep a leader past its Lease.
+  static absl::StatusOr<std::unique_ptr<CurlApiClient>> Create(
+      ApiServerConfig config, Clock& clock, absl::Duration call_timeout = absl::Seconds(60));
 
   absl::StatusOr<HttpResponse> Call(absl::string_view method, const std::string& path,
                                     const std::string& body) override;
@@ -89,7 +91,8 @@ class CurlApiClient final : public ApiClient {
                                       absl::Duration timeout) override;
 
  private:
-  CurlApiClient(ApiServerConfig config, Clock& clock) : config_(std::move(config)), clock_(clock) {}
+  CurlApiClient(ApiServerConfig config, Clock& clock, absl::Duration call_timeout)
+      : config_(std::move(config)), clock_(clock), call_timeout_(call_timeout) {}
   // "Bearer ..." or "" (no token configured); re-reads the token file when it is stale.
   std::string Authorization(bool force_reload) ABSL_LOCKS_EXCLUDED(mu_);
   absl::StatusOr<HttpResponse> Perform(absl::string_view method, const std::string& path,
@@ -99,6 +102,7 @@ class CurlApiClient final : public ApiClient {
 
   const ApiServerConfig config_;
   Clock& clock_;
+  const absl::Duration call_timeout_;
   absl::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
   absl::Time token_read_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

@@ -96,8 +96,8 @@ std::vector<ResourceType> KubeSource::Kinds() {
       {"discovery.k8s.io", "v1", "endpointslices", "EndpointSlice"},
       {"networking.k8s.io", "v1", "ingresses", "Ingress"},
       {"networking.k8s.io", "v1", "ingressclasses", "IngressClass"},
-      {"traefik.io", "v1alpha1", "ingressroutes", "IngressRoute"},
-      {"traefik.containo.us", "v1alpha1", "ingressroutes", "IngressRoute"},
+      {"traefik.io", "v1alpha1", "ingressroutes", "IngressRoute", /*optional=*/true},
+      {"traefik.containo.us", "v1alpha1", "ingressroutes", "IngressRoute", /*optional=*/true},
   };
 }
 
@@ -144,19 +144,12 @@ void KubeSource::PublishLoop() {
       // Coalesce the burst: wait out the debounce, then take everything that came.
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.debounce);
       if (stopping_) return;
+      // Cleared before the stores are read: a change that lands from here on sets it again.
+      dirty_ = false;
     }
     bool all_synced = true;
     for (const auto& store : stores_) all_synced = all_synced && store->synced();
-    if (!all_synced) {
-      absl::MutexLock lock(&mu_);
-      // Wait for the next change (the remaining first lists are changes too).
-      dirty_ = false;
-      continue;
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      dirty_ = false;
-    }
+    if (!all_synced) continue;  // the remaining first lists are changes too
     auto state = std::make_shared<source::ClusterState>();
     for (const auto& store : stores_) store->AddTo(*state);
     if (!announced) {

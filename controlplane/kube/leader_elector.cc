@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/logging.h"
 
 namespace strata::kube {
 
@@ -52,7 +53,10 @@ bool LeaderElector::TryAcquireOrRenew() {
     observed_time_ = now;
     return true;
   }
-  if (!current.ok()) return false;
+  if (!current.ok()) {
+    STRATA_LOG(WARNING) << "leader election: " << current.status().message();
+    return false;
+  }
   if (!observed_.has_value() || !(*observed_ == *current)) {
     observed_ = *current;
     observed_time_ = now;
@@ -63,7 +67,12 @@ bool LeaderElector::TryAcquireOrRenew() {
     return false;  // another replica holds it and has renewed recently (as we saw it)
   }
   absl::StatusOr<LeaseRecord> updated = store_.Update(OwnRecord(now, &*current));
-  if (!updated.ok()) return false;  // Aborted: the record changed under us
+  if (!updated.ok()) {  // Aborted: the record changed under us, which is no news
+    if (!absl::IsAborted(updated.status())) {
+      STRATA_LOG(WARNING) << "leader election: " << updated.status().message();
+    }
+    return false;
+  }
   observed_ = *updated;
   observed_time_ = now;
   return true;
@@ -85,7 +94,8 @@ bool LeaderElector::Tick() {
     if (!renewed) renewed = TryAcquireOrRenew();
     if (renewed) {
       last_renew_ = now;
-    } else if (now - last_renew_ >= config_.renew_deadline || HeldByOther()) {
+    } else if (clock_.Now() - last_renew_ >= config_.renew_deadline || HeldByOther()) {
+      // (The time after the attempts, which may have taken long.)
       leader_ = false;  // out of time, or someone else holds the Lease now
     }
     return leader_;

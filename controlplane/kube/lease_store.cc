@@ -54,7 +54,7 @@ std::string ApiLeaseStore::ToJson(const LeaseRecord& record) const {
               {"kind", "Lease"},
               {"metadata", metadata},
               {"spec", spec}}
-      .dump();
+      .dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 absl::StatusOr<LeaseRecord> ApiLeaseStore::FromJson(const std::string& json) {

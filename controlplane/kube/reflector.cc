@@ -110,6 +110,10 @@ void Reflector::Run() {
   Next next = Next::kRelist;
   bool expired = false;  // the last relist is because our version is too old
   while (!stop_) {
+    if (next == Next::kExpired) {
+      expired = true;
+      next = Next::kBackoffRelist;
+    }
     if (next == Next::kBackoffRelist || next == Next::kBackoffWatch) {
       if (!Sleep(backoff_.Next(clock_.Now(), RandomUnit()))) return;
       next = next == Next::kBackoffRelist ? Next::kRelist : Next::kWatch;
@@ -125,7 +129,6 @@ void Reflector::Run() {
       expired = false;
     }
     next = Watch();
-    if (next == Next::kRelist) expired = true;
   }
 }
 
@@ -161,7 +164,7 @@ absl::Status Reflector::List(bool after_expiry) {
       items.clear();
       continue;
     }
-    if (response->status == 404 && token.empty()) {
+    if ((response->status == 404 || (type_.optional && response->status == 403)) && token.empty()) {
       // The server does not have the kind (a CRD that is not installed): empty for now. The
       // watch fails the same way, so the list is retried after the backoff.
       items.clear();
@@ -224,7 +227,7 @@ Reflector::Next Reflector::Watch() {
         case WatchEvent::Type::kError:
           if (event.Expired()) {
             Failed(absl::StrCat("watch: ", event.message, "; relisting"));
-            outcome = Next::kRelist;
+            outcome = Next::kExpired;
           } else {
             Failed(absl::StrCat("watch: error event ", event.status_code, " ", event.reason, ": ",
                                 event.message));
@@ -270,7 +273,7 @@ Reflector::Next Reflector::Watch() {
   }
   if (response->status == 410) {
     Failed(absl::StrCat("watch: ", DescribeError(*response), "; relisting"));
-    return Next::kRelist;
+    return Next::kExpired;
   }
   if (response->status == 429) {
     Failed(absl::StrCat("watch: ", DescribeError(*response)));

@@ -24,6 +24,9 @@ struct ResourceType {
   std::string version;  // "v1"
   std::string plural;   // "ingresses"
   std::string kind;     // "Ingress": list items of built-in kinds come without it
+  // A kind that may be missing (a CRD not installed, or not granted): 404 and 403 on the
+  // list count as "none" instead of blocking the source.
+  bool optional = false;
   // "/api/v1/services" or "/apis/networking.k8s.io/v1/ingresses" (all namespaces).
   std::string CollectionPath() const;
   std::string ApiVersion() const;  // "v1", "networking.k8s.io/v1"
@@ -105,7 +108,8 @@ class Reflector {
       ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  enum class Next { kWatch, kRelist, kBackoffRelist, kBackoffWatch };
+  // kExpired: our version is too old; back off, then relist from it.
+  enum class Next { kWatch, kRelist, kBackoffRelist, kBackoffWatch, kExpired };
   void Run();
   // The full list; an error status when it failed.
   absl::Status List(bool after_expiry);

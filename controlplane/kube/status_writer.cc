@@ -1,5 +1,6 @@
 #include "controlplane/kube/status_writer.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -19,6 +20,8 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr size_t kMaxEventMessage = 1024;
+constexpr absl::Duration kFirstRetry = absl::Seconds(1);
+constexpr absl::Duration kMaxRetry = absl::Seconds(30);
 
 // FNV-1a: the same in every replica and every build (absl::Hash is seeded per process).
 uint64_t StableHash(const std::string& text) {
@@ -30,10 +33,17 @@ uint64_t StableHash(const std::string& text) {
   return hash;
 }
 
+// JSON text; a string cut inside a UTF-8 sequence is repaired rather than aborting (nlohmann
+// throws on invalid UTF-8, and exceptions are off).
+std::string Dump(const Json& json) {
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 struct Target {
   std::string api_version;  // of the object
   std::string path;         // of the object
   const std::string* reported = nullptr;
+  const std::string* uid = nullptr;
 };
 
 }  // namespace
@@ -72,14 +82,14 @@ void StatusWriter::Update(const source::ClusterState& state,
       target = {"networking.k8s.io/v1",
                 absl::StrCat("/apis/networking.k8s.io/v1/namespaces/", served.namespace_,
                              "/ingresses/", served.name),
-                &it->second.reported_problems};
+                &it->second.reported_problems, &it->second.uid};
     } else if (served.kind == "IngressRoute") {
       auto it = state.ingress_routes.find({served.namespace_, served.name});
       if (it == state.ingress_routes.end()) continue;
       target = {absl::StrCat(it->second.api_group, "/v1alpha1"),
                 absl::StrCat("/apis/", it->second.api_group, "/v1alpha1/namespaces/",
                              served.namespace_, "/ingressroutes/", served.name),
-                &it->second.reported_problems};
+                &it->second.reported_problems, &it->second.uid};
     } else {
       continue;
     }
@@ -91,7 +101,7 @@ void StatusWriter::Update(const source::ClusterState& state,
     Json annotations;
     annotations[source::kProblemsAnnotation] = problems.empty() ? Json(nullptr) : Json(problems);
     writes.push_back(
-        {"PATCH", target.path, Json{{"metadata", {{"annotations", annotations}}}}.dump(),
+        {"PATCH", target.path, Dump(Json{{"metadata", {{"annotations", annotations}}}}),
          absl::StrCat(problems.empty() ? "clear the problems of " : "report problems on ",
                       object)});
     if (problems.empty()) continue;
@@ -107,7 +117,9 @@ void StatusWriter::Update(const source::ClusterState& state,
                    {{"apiVersion", target.api_version},
                     {"kind", served.kind},
                     {"namespace", served.namespace_},
-                    {"name", served.name}}},
+                    {"name", served.name},
+                    // kubectl describe finds an object's Events by its uid.
+                    {"uid", *target.uid}}},
                   {"reason", "NotRouted"},
                   {"message", message},
                   {"type", "Warning"},
@@ -116,10 +128,11 @@ void StatusWriter::Update(const source::ClusterState& state,
                   {"lastTimestamp", now},
                   {"count", 1}};
     writes.push_back({"POST", absl::StrCat("/api/v1/namespaces/", served.namespace_, "/events"),
-                      event.dump(), absl::StrCat("an Event on ", object)});
+                      Dump(event), absl::StrCat("an Event on ", object)});
   }
   absl::MutexLock lock(&mu_);
   pending_ = std::move(writes);  // the latest state supersedes what was not written yet
+  ++generation_;
 }
 
 bool StatusWriter::AwaitIdle(absl::Duration timeout) const {
@@ -129,8 +142,10 @@ bool StatusWriter::AwaitIdle(absl::Duration timeout) const {
 }
 
 void StatusWriter::Run() {
+  absl::Duration retry = kFirstRetry;
   while (true) {
     Write write;
+    uint64_t generation = 0;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -140,6 +155,7 @@ void StatusWriter::Run() {
       if (stopping_) return;
       write = pending_.front();
       pending_.erase(pending_.begin());
+      generation = generation_;
       busy_ = true;
     }
     absl::StatusOr<HttpResponse> response = client_.Call(write.method, write.path, write.body);
@@ -151,15 +167,20 @@ void StatusWriter::Run() {
     if (!ok) {
       STRATA_LOG(WARNING) << "status: could not write " << write.what << ": "
                           << (response.ok() ? DescribeError(*response)
-                                            : std::string(response.status().message()));
+                                            : std::string(response.status().message()))
+                          << "; trying again in " << retry;
     }
     absl::MutexLock lock(&mu_);
     busy_ = false;
-    if (!ok && pending_.empty()) {
-      // Try again in a second, unless a newer state came with its own writes.
-      pending_.push_back(std::move(write));
-      mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1));
+    if (ok) {
+      retry = kFirstRetry;
+      continue;
     }
+    // Unless a newer state replaced the queue (it comes with its own writes), try again
+    // after a growing pause.
+    if (generation == generation_) pending_.insert(pending_.begin(), std::move(write));
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), retry);
+    retry = std::min(retry * 2, kMaxRetry);
   }
 }
 

@@ -1,6 +1,7 @@
 #ifndef STRATA_CONTROLPLANE_KUBE_STATUS_WRITER_H_
 #define STRATA_CONTROLPLANE_KUBE_STATUS_WRITER_H_
 
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +52,7 @@ class StatusWriter {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<Write> pending_ ABSL_GUARDED_BY(mu_);  // from the latest Update
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;     // Updates so far
   std::thread thread_;
 };
 

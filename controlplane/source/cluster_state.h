@@ -116,6 +116,7 @@ struct Ingress {
   std::vector<IngressRule> rules;
   std::vector<IngressTls> tls;
   std::string reported_problems;  // the strata.dev/problems annotation, "" when absent
+  std::string uid;                // metadata.uid; "" in manifests
 };
 
 // `networking.k8s.io/v1` IngressClass (cluster-scoped).
@@ -166,6 +167,7 @@ struct IngressRoute {
   bool tls = false;             // spec.tls is present
   std::string tls_cert_resolver;
   std::string reported_problems;  // the strata.dev/problems annotation, "" when absent
+  std::string uid;                // metadata.uid; "" in manifests
 };
 
 struct ClusterState {

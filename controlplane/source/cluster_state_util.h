@@ -56,7 +56,8 @@ inline bool operator==(const IngressTls& a, const IngressTls& b) {
 inline bool operator==(const Ingress& a, const Ingress& b) {
   return a.namespace_ == b.namespace_ && a.name == b.name && a.created == b.created &&
          a.ingress_class == b.ingress_class && a.default_backend == b.default_backend &&
-         a.rules == b.rules && a.tls == b.tls && a.reported_problems == b.reported_problems;
+         a.rules == b.rules && a.tls == b.tls && a.reported_problems == b.reported_problems &&
+         a.uid == b.uid;
 }
 
 inline bool operator==(const IngressClass& a, const IngressClass& b) {
@@ -82,7 +83,8 @@ inline bool operator==(const IngressRoute& a, const IngressRoute& b) {
          a.created == b.created && a.ingress_class == b.ingress_class &&
          a.entry_points == b.entry_points && a.routes == b.routes &&
          a.tls_secret_name == b.tls_secret_name && a.tls == b.tls &&
-         a.tls_cert_resolver == b.tls_cert_resolver && a.reported_problems == b.reported_problems;
+         a.tls_cert_resolver == b.tls_cert_resolver && a.reported_problems == b.reported_problems &&
+         a.uid == b.uid;
 }
 
 inline bool operator==(const ClusterState& a, const ClusterState& b) {

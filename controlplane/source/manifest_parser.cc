@@ -233,6 +233,7 @@ struct Metadata {
   const JsonObject* labels = nullptr;       // null if absent; all values are strings
   const JsonObject* annotations = nullptr;  // null if absent; all values are strings
   std::optional<absl::Time> created;        // metadata.creationTimestamp
+  std::string uid;                          // metadata.uid
 };
 
 enum class NameRule { kDns1035Label, kDns1123Subdomain };
@@ -289,6 +290,9 @@ absl::StatusOr<Metadata> ReadMetadata(ObjectReader& reader, const JsonObject& ob
   }
   STRATA_ASSIGN_OR_RETURN(result.labels, ReadStringMap(reader, *metadata, "labels"));
   STRATA_ASSIGN_OR_RETURN(result.annotations, ReadStringMap(reader, *metadata, "annotations"));
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> uid,
+                          reader.GetString(*metadata, "metadata", "uid"));
+  result.uid = uid.value_or("");
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> created,
                           reader.GetString(*metadata, "metadata", "creationTimestamp"));
   if (created.has_value()) {
@@ -588,6 +592,7 @@ absl::StatusOr<Ingress> ReadIngress(ObjectReader& reader, const JsonObject& obje
   ingress.created = metadata.created;
   ingress.ingress_class = MapValue(metadata.annotations, kIngressClassAnnotation);
   ingress.reported_problems = MapValue(metadata.annotations, kProblemsAnnotation);
+  ingress.uid = metadata.uid;
   STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
   if (spec == nullptr) return reader.Error("spec", "required");
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> class_name,
@@ -820,6 +825,7 @@ absl::StatusOr<IngressRoute> ReadIngressRoute(ObjectReader& reader, const JsonOb
   result.created = metadata.created;
   result.ingress_class = MapValue(metadata.annotations, kIngressClassAnnotation);
   result.reported_problems = MapValue(metadata.annotations, kProblemsAnnotation);
+  result.uid = metadata.uid;
   STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
   if (spec == nullptr) return reader.Error("spec", "required");
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> class_name,

@@ -409,6 +409,9 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
 
         def bookmark(rv):
+            # "Everything up to this version has been sent": the server's version when this
+            # round's events were collected, so a quiet kind's watchers move past other
+            # kinds' changes (and compactions) without skipping their own events.
             send("BOOKMARK", {"metadata": {"resourceVersion": str(rv),
                                            "creationTimestamp": None},
                               "spec": {}, "status": {}})
@@ -430,6 +433,7 @@ class Handler(BaseHTTPRequestHandler):
             while True:
                 events = []
                 with store.lock:
+                    seen_rv = store.rv
                     if store.watch_epoch != epoch:
                         break
                     if last < store.compacted:
@@ -473,10 +477,10 @@ class Handler(BaseHTTPRequestHandler):
                 if now >= deadline:
                     break
                 if bookmarks and now >= next_bookmark:
-                    bookmark(last if last > since else since)
+                    bookmark(seen_rv)
                     next_bookmark = now + store.bookmark_interval
                 if bookmarks and not final_bookmark_sent and now >= deadline - 2:
-                    bookmark(last)
+                    bookmark(seen_rv)
                     final_bookmark_sent = True
             finish()
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
@@ -547,6 +551,12 @@ class Handler(BaseHTTPRequestHandler):
             if old is None:
                 return self.fail(404, "NotFound", f'{plural} "{name}" not found')
             given = obj["metadata"].get("resourceVersion")
+            if not given and plural == "leases":
+                # Leases do not allow unconditional updates (leader election relies on it).
+                return self.fail(422, "Invalid",
+                                 f'Lease.coordination.k8s.io "{name}" is invalid: '
+                                 "metadata.resourceVersion: Invalid value: 0x0: must be "
+                                 "specified for an update")
             if given and given != old["metadata"]["resourceVersion"]:
                 return self.fail(
                     409, "Conflict",

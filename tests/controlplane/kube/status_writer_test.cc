@@ -53,6 +53,12 @@ class StatusWriterTest : public ::testing::Test {
     return config;
   }
 
+  std::string Version() {
+    auto got = client_->Call("GET", absl::StrCat(kIngressPath, "/web"), "");
+    return got.ok() ? nlohmann::json::parse(got->body)["metadata"].value("resourceVersion", "")
+                    : "";
+  }
+
   std::string Events() {
     auto got = client_->Call("GET", "/api/v1/namespaces/shop/events", "");
     return got.ok() ? got->body : "";
@@ -75,11 +81,14 @@ TEST_F(StatusWriterTest, OnlyTheLeaderWritesAndWritesAreIdempotent) {
   EXPECT_THAT(Events(), HasSubstr("not routed: host taken"));
   EXPECT_THAT(Events(), HasSubstr("\"reason\": \"NotRouted\""));
 
-  // Seen back through the watch, the same problems write nothing more.
+  // Seen back through the watch, the same problems write nothing more: the object keeps its
+  // resourceVersion.
   const std::string events_before = Events();
+  const std::string version_before = Version();
   writer.Update(State(), Config("not routed: host taken"));
   ASSERT_TRUE(writer.AwaitIdle(absl::Seconds(10)));
   EXPECT_EQ(Events(), events_before);
+  EXPECT_EQ(Version(), version_before);
 
   // Fixed: the annotation goes away.
   writer.Update(State(), Config(""));
