@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "controlplane/source/cluster_state_util.h"
 
 namespace strata::kube {
 
@@ -152,6 +153,10 @@ void KubeSource::PublishLoop() {
     if (!all_synced) continue;  // the remaining first lists are changes too
     auto state = std::make_shared<source::ClusterState>();
     for (const auto& store : stores_) store->AddTo(*state);
+    // A relist, or a write that changed nothing strata reads, gives the same state: no new
+    // translation for it.
+    if (last_ != nullptr && *last_ == *state) continue;
+    last_ = state;
     if (!announced) {
       STRATA_LOG(INFO) << "Kubernetes API: every kind listed; serving " << state->services.size()
                        << " Services, " << state->ingresses.size() << " Ingresses, "

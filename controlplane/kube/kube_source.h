@@ -57,6 +57,7 @@ class KubeSource {
   bool dirty_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::unique_ptr<KindStore>> stores_;
+  source::ClusterStateConstSharedPtr last_;  // last published; publisher thread only
   std::vector<std::unique_ptr<Reflector>> reflectors_;
   std::thread publisher_;
 };
