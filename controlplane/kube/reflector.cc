@@ -135,9 +135,10 @@ void Reflector::Run() {
 absl::Status Reflector::List(bool after_expiry) {
   std::vector<Json> items;
   std::string list_version;
-  // First pages of 500 from any version the server has (RV=0, as client-go). After a 410,
-  // the whole list at once, not older than what we had; if that is gone too, the newest.
-  std::string version = after_expiry ? resource_version_ : "0";
+  // As client-go: the first list in pages of 500 from any version the server has (RV=0);
+  // a relist from the last version seen, never older (paged, that is "exactly that version";
+  // after a 410 in one request, "not older than"); if that version is gone too, the newest.
+  std::string version = resource_version_.empty() ? "0" : resource_version_;
   bool paged = !after_expiry;
   std::string token;
   while (true) {
