@@ -796,6 +796,7 @@ void ServerSession::OnRequestHead(RequestHead& head) {
   view.method = head.method;
   view.scheme = downstream_->transport().Secure() ? "https" : "http";
   view.headers = &headers;
+  view.random = worker_.random().Next();
   const router::RouteTable::MatchResult match = table->Match(view);
   if (match.route == nullptr) {
     worker_.stats().downstream_rq_no_route.Inc();

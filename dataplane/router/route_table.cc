@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "envoy/type/v3/percent.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/message.h"
@@ -285,6 +286,9 @@ bool Route::MatchesPath(absl::string_view path, absl::string_view path_only) con
 }
 
 bool Route::Matches(const RequestView& request) const {
+  if (fraction_per_million_ < 1'000'000 && request.random % 1'000'000 >= fraction_per_million_) {
+    return false;
+  }
   if (!MatchesPath(request.path, PathOnly(request.path))) return false;
   for (const HeaderMatcher& matcher : headers_) {
     if (!matcher.Matches(request)) return false;
@@ -1004,11 +1008,38 @@ class RouteTableBuilder {
 
   absl::Status BuildMatch(const route_v3::RouteMatch& proto, const std::string& path,
                           Route& route) {
-    STRATA_RETURN_IF_ERROR(CheckFields(proto,
-                                       {"prefix", "path", "safe_regex", "path_separated_prefix",
-                                        "case_sensitive", "headers", "query_parameters"},
-                                       path));
+    STRATA_RETURN_IF_ERROR(
+        CheckFields(proto,
+                    {"prefix", "path", "safe_regex", "path_separated_prefix", "case_sensitive",
+                     "headers", "query_parameters", "runtime_fraction"},
+                    path));
     route.case_sensitive_ = !proto.has_case_sensitive() || proto.case_sensitive().value();
+    if (proto.has_runtime_fraction()) {
+      // There is no runtime layer: the default value is the fraction (runtime_key is only a
+      // name).
+      const std::string fraction_path = Join(path, "runtime_fraction");
+      STRATA_RETURN_IF_ERROR(
+          CheckFields(proto.runtime_fraction(), {"default_value", "runtime_key"}, fraction_path));
+      const auto& value = proto.runtime_fraction().default_value();
+      uint64_t scale = 0;
+      switch (value.denominator()) {
+        case envoy::type::v3::FractionalPercent::HUNDRED:
+          scale = 10'000;
+          break;
+        case envoy::type::v3::FractionalPercent::TEN_THOUSAND:
+          scale = 100;
+          break;
+        case envoy::type::v3::FractionalPercent::MILLION:
+          scale = 1;
+          break;
+        default:
+          return Invalid(Join(fraction_path, "default_value"),
+                         absl::StrCat("denominator ", value.denominator(), " is unknown"));
+      }
+      // As Envoy, a numerator above the denominator means every request.
+      route.fraction_per_million_ =
+          std::min<uint64_t>(uint64_t{value.numerator()} * scale, 1'000'000);
+    }
     switch (proto.path_specifier_case()) {
       case route_v3::RouteMatch::kPrefix:
         route.path_match_ = Route::PathMatch::kPrefix;

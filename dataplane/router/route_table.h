@@ -65,6 +65,9 @@ struct RequestView {
   // "http" or "https" as the proxy sees it (x-forwarded-proto when trusted); used by
   // redirects to decide the scheme and whether the request's default port is dropped.
   absl::string_view scheme;
+  // A uniformly random value drawn once per request: a route's runtime_fraction matches
+  // when it falls into the fraction.
+  uint64_t random = 0;
   // Other headers; null means the request has none. Header matchers on ":authority",
   // ":path" and ":method" read the fields above instead.
   const HeaderLookup* headers = nullptr;
@@ -257,6 +260,9 @@ class Route {
   std::string path_value_;  // prefix / path / path_separated_prefix
   bool case_sensitive_ = true;
   std::unique_ptr<re2::RE2> path_regex_;
+  // runtime_fraction.default_value as parts per million; the route matches when
+  // random % 1000000 is below it. 1000000 (the default) matches every request.
+  uint64_t fraction_per_million_ = 1'000'000;
   std::vector<HeaderMatcher> headers_;
   std::vector<QueryParameterMatcher> query_parameters_;
 

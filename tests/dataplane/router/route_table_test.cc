@@ -625,6 +625,58 @@ TEST(RouteTableTest, WeightedClustersPickByRandomValue) {
   EXPECT_THAT(counts, ElementsAre(Pair("a", 1000), Pair("c", 3000)));
 }
 
+TEST(RouteTableTest, RuntimeFractionMatchesThatShareOfRequests) {
+  // A quarter of the requests get the first route; the others fall through to the second.
+  auto table = MustBuild(OneHost(R"pb(
+    routes {
+      name: "quarter"
+      match {
+        prefix: "/"
+        runtime_fraction {
+          default_value { numerator: 25 denominator: HUNDRED }
+          runtime_key: "k"
+        }
+      }
+      direct_response { status: 500 }
+    }
+    routes {
+      name: "rest"
+      match { prefix: "/" }
+      route { cluster: "web" }
+    }
+  )pb"));
+  ASSERT_NE(table, nullptr);
+  std::map<std::string, int> counts;
+  for (uint64_t r = 0; r < 4000; ++r) {
+    RequestView request = Request("h", "/x");
+    request.random = r * 250;  // spread over [0, 1000000)
+    const Route* route = table->Match(request).route;
+    ASSERT_NE(route, nullptr);
+    ++counts[route->name()];
+  }
+  EXPECT_THAT(counts, ElementsAre(Pair("quarter", 1000), Pair("rest", 3000)));
+
+  RequestView edge = Request("h", "/x");
+  edge.random = 249'999;  // the last value inside the fraction
+  EXPECT_EQ(table->Match(edge).route->name(), "quarter");
+  edge.random = 1'250'000;  // taken modulo one million
+  EXPECT_EQ(table->Match(edge).route->name(), "rest");
+
+  EXPECT_EQ(
+      BuildError(OneHost(R"pb(
+        routes {
+          match {
+            prefix: "/"
+            runtime_fraction { default_value { numerator: 1 denominator: 7 } }
+          }
+          route { cluster: "web" }
+        }
+      )pb")),
+      "route_config \"web\": virtual_hosts[0].routes[0].match.runtime_fraction.default_value: "
+      "denominator 7 is "
+      "unknown");
+}
+
 TEST(RouteTableTest, PathAndHostRewrites) {
   auto table = MustBuild(OneHost(R"pb(
     routes {
