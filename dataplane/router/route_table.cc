@@ -350,7 +350,11 @@ std::string Route::RedirectLocation(const RequestView& request) const {
       if (drop) host = bare;
     }
   }
-  const std::string port = redirect_.port != 0 ? absl::StrCat(":", redirect_.port) : "";
+  // The scheme's default port is left out: "https://h/", not "https://h:443/".
+  const bool default_port = (redirect_.port == 80 && absl::EqualsIgnoreCase(scheme, "http")) ||
+                            (redirect_.port == 443 && absl::EqualsIgnoreCase(scheme, "https"));
+  const std::string port =
+      redirect_.port != 0 && !default_port ? absl::StrCat(":", redirect_.port) : "";
 
   std::string path;
   if (!redirect_.path.empty()) {

@@ -190,7 +190,7 @@ struct DirectResponse {
 struct Redirect {
   std::string scheme;  // lower case; empty keeps the request's scheme
   std::string host;    // empty keeps the request's host
-  uint32_t port = 0;   // 0 keeps the port (see Route::RedirectLocation)
+  uint32_t port = 0;   // 0 keeps the port; the scheme's default is not written out
   std::string path;    // path_redirect; empty keeps the (rewritten) request path
   bool strip_query = false;
   uint32_t response_code = 301;

@@ -795,6 +795,11 @@ TEST(RouteTableTest, RedirectLocations) {
       redirect { port_redirect: 9090 response_code: SEE_OTHER }
     }
     routes {
+      name: "default-port"
+      match { prefix: "/tls" }
+      redirect { scheme_redirect: "https" port_redirect: 443 }
+    }
+    routes {
       name: "scheme"
       match { prefix: "/ws" }
       redirect { scheme_redirect: "WSS" }
@@ -823,6 +828,8 @@ TEST(RouteTableTest, RedirectLocations) {
   EXPECT_EQ(location("h", "/old/page?x=1"), "307 http://h/new/page");
   EXPECT_EQ(location("h:8080", "/port"), "303 http://h:9090/port");
   EXPECT_EQ(location("h", "/port?a"), "303 http://h:9090/port?a");
+  // port_redirect replaces the request's port; the new scheme's default is not written.
+  EXPECT_EQ(location("h:8080", "/tls"), "301 https://h/tls");
   EXPECT_EQ(location("h", "/ws"), "301 wss://h/ws");
   EXPECT_EQ(location("h:80", "/ws"), "301 wss://h/ws");
 
