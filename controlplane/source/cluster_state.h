@@ -170,12 +170,209 @@ struct IngressRoute {
   std::string uid;                // metadata.uid; "" in manifests
 };
 
+// ---- Gateway API v1 (gateway.networking.k8s.io) ------------------------------------------
+
+inline constexpr char kGatewayApiGroup[] = "gateway.networking.k8s.io";
+
+// `v1` Namespace: only its labels, for a listener's allowedRoutes selector. A namespace
+// strata has not seen still carries kubernetes.io/metadata.name=<name>, as the API server
+// sets it on every namespace.
+struct Namespace {
+  std::string name;
+  std::map<std::string, std::string> labels;
+};
+
+struct LabelSelectorRequirement {
+  std::string key;
+  std::string op;  // In, NotIn, Exists, DoesNotExist
+  std::vector<std::string> values;
+};
+
+// A metav1.LabelSelector. Empty selects everything.
+struct LabelSelector {
+  std::map<std::string, std::string> match_labels;
+  std::vector<LabelSelectorRequirement> match_expressions;
+};
+
+// `gateway.networking.k8s.io/v1` GatewayClass (cluster-scoped).
+struct GatewayClass {
+  std::string name;
+  std::string controller_name;  // spec.controllerName
+  int64_t generation = 0;       // metadata.generation, for status observedGeneration
+};
+
+// A group and kind; group "" is the core API group.
+struct GroupKind {
+  std::string group;
+  std::string kind;
+  bool operator==(const GroupKind&) const = default;
+};
+
+// A reference to an object of another kind (a listener's certificateRefs).
+struct SecretObjectReference {
+  std::string group;       // "" (core)
+  std::string kind;        // default Secret
+  std::string namespace_;  // empty: the Gateway's namespace
+  std::string name;
+};
+
+struct GatewayListener {
+  std::string name;      // unique within the Gateway
+  std::string hostname;  // empty: every host; "*.example.com" matches one or more labels
+  uint32_t port = 0;
+  std::string protocol;  // HTTP, HTTPS, TLS, TCP, UDP, or a domain-prefixed custom protocol
+  std::string tls_mode;  // spec.tls.mode: Terminate (the default when tls is set) or Passthrough
+  std::vector<SecretObjectReference> certificate_refs;
+  // allowedRoutes.namespaces.from: Same (the default), All or Selector.
+  std::string allowed_from = "Same";
+  LabelSelector allowed_selector;  // with Selector
+  // allowedRoutes.kinds; empty: the kinds the protocol allows (HTTPRoute for HTTP/HTTPS).
+  std::vector<GroupKind> allowed_kinds;
+};
+
+// `gateway.networking.k8s.io/v1` Gateway.
+struct Gateway {
+  std::string namespace_;
+  std::string name;
+  std::optional<absl::Time> created;
+  int64_t generation = 0;
+  std::string gateway_class_name;  // spec.gatewayClassName
+  std::vector<GatewayListener> listeners;
+  std::string uid;
+};
+
+// A route's spec.parentRefs[] entry.
+struct ParentReference {
+  std::string group = kGatewayApiGroup;
+  std::string kind = "Gateway";
+  std::string namespace_;  // empty: the route's namespace
+  std::string name;
+  std::string section_name;  // a listener name; empty: every listener
+  std::optional<uint32_t> port;
+  bool operator==(const ParentReference&) const = default;
+};
+
+// Type is Exact, PathPrefix (the default, value "/") or RegularExpression; the same shape
+// serves header and query parameter matches (type Exact or RegularExpression).
+struct HttpPathMatch {
+  std::string type = "PathPrefix";
+  std::string value = "/";
+};
+struct HttpValueMatch {
+  std::string type = "Exact";
+  std::string name;
+  std::string value;
+};
+
+// One entry of a rule's matches: every field present must match.
+struct HttpRouteMatch {
+  HttpPathMatch path;
+  std::vector<HttpValueMatch> headers;
+  std::vector<HttpValueMatch> query_params;
+  std::string method;  // empty: any method
+};
+
+struct HttpHeader {
+  std::string name;
+  std::string value;
+};
+
+// RequestHeaderModifier / ResponseHeaderModifier.
+struct HttpHeaderFilter {
+  std::vector<HttpHeader> set;
+  std::vector<HttpHeader> add;
+  std::vector<std::string> remove;
+};
+
+// The path part of a RequestRedirect or URLRewrite.
+struct HttpPathModifier {
+  std::string type;   // ReplaceFullPath or ReplacePrefixMatch
+  std::string value;  // replaceFullPath or replacePrefixMatch
+};
+
+struct HttpRequestRedirect {
+  std::string scheme;    // empty: the request's
+  std::string hostname;  // empty: the request's
+  std::optional<HttpPathModifier> path;
+  std::optional<uint32_t> port;
+  int status_code = 302;  // 301, 302, 303, 307 or 308
+};
+
+struct HttpUrlRewrite {
+  std::string hostname;  // empty: unchanged
+  std::optional<HttpPathModifier> path;
+};
+
+struct HttpRouteFilter {
+  // RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite,
+  // RequestMirror, CORS, ExternalAuth or ExtensionRef. Only the member of `type` is set.
+  std::string type;
+  std::optional<HttpHeaderFilter> request_header_modifier;
+  std::optional<HttpHeaderFilter> response_header_modifier;
+  std::optional<HttpRequestRedirect> request_redirect;
+  std::optional<HttpUrlRewrite> url_rewrite;
+};
+
+struct HttpBackendRef {
+  std::string group;  // "" (core)
+  std::string kind = "Service";
+  std::string name;
+  std::string namespace_;  // empty: the route's namespace
+  std::optional<uint32_t> port;
+  int64_t weight = 1;  // 0..1000000
+  std::vector<HttpRouteFilter> filters;
+};
+
+struct HttpRouteRule {
+  std::string name;                     // optional section name
+  std::vector<HttpRouteMatch> matches;  // empty: one match, PathPrefix "/"
+  std::vector<HttpRouteFilter> filters;
+  std::vector<HttpBackendRef> backend_refs;
+  std::optional<absl::Duration> request_timeout;  // timeouts.request; zero disables it
+};
+
+// `gateway.networking.k8s.io/v1` HTTPRoute.
+struct HttpRoute {
+  std::string namespace_;
+  std::string name;
+  std::optional<absl::Time> created;
+  int64_t generation = 0;
+  std::vector<ParentReference> parent_refs;
+  std::vector<std::string> hostnames;  // empty: the listener's hostname, or every host
+  std::vector<HttpRouteRule> rules;
+  std::string uid;
+};
+
+// `gateway.networking.k8s.io/v1` (or v1beta1) ReferenceGrant: lets objects of `from` refer
+// to objects of `to` in the grant's own namespace.
+struct ReferenceGrantFrom {
+  std::string group;
+  std::string kind;
+  std::string namespace_;
+};
+struct ReferenceGrantTo {
+  std::string group;
+  std::string kind;
+  std::string name;  // empty: every object of the kind
+};
+struct ReferenceGrant {
+  std::string namespace_;
+  std::string name;
+  std::vector<ReferenceGrantFrom> from;
+  std::vector<ReferenceGrantTo> to;
+};
+
 struct ClusterState {
   std::map<ObjectKey, Service> services;
   std::map<ObjectKey, EndpointSlice> endpoint_slices;
   std::map<ObjectKey, Ingress> ingresses;
   std::map<std::string, IngressClass> ingress_classes;  // by name
   std::map<ObjectKey, IngressRoute> ingress_routes;
+  std::map<std::string, Namespace> namespaces;          // by name
+  std::map<std::string, GatewayClass> gateway_classes;  // by name
+  std::map<ObjectKey, Gateway> gateways;
+  std::map<ObjectKey, HttpRoute> http_routes;
+  std::map<ObjectKey, ReferenceGrant> reference_grants;
 };
 
 using ClusterStateConstSharedPtr = std::shared_ptr<const ClusterState>;

@@ -87,10 +87,114 @@ inline bool operator==(const IngressRoute& a, const IngressRoute& b) {
          a.uid == b.uid;
 }
 
+inline bool operator==(const Namespace& a, const Namespace& b) {
+  return a.name == b.name && a.labels == b.labels;
+}
+
+inline bool operator==(const LabelSelectorRequirement& a, const LabelSelectorRequirement& b) {
+  return a.key == b.key && a.op == b.op && a.values == b.values;
+}
+
+inline bool operator==(const LabelSelector& a, const LabelSelector& b) {
+  return a.match_labels == b.match_labels && a.match_expressions == b.match_expressions;
+}
+
+inline bool operator==(const GatewayClass& a, const GatewayClass& b) {
+  return a.name == b.name && a.controller_name == b.controller_name && a.generation == b.generation;
+}
+
+inline bool operator==(const SecretObjectReference& a, const SecretObjectReference& b) {
+  return a.group == b.group && a.kind == b.kind && a.namespace_ == b.namespace_ && a.name == b.name;
+}
+
+inline bool operator==(const GatewayListener& a, const GatewayListener& b) {
+  return a.name == b.name && a.hostname == b.hostname && a.port == b.port &&
+         a.protocol == b.protocol && a.tls_mode == b.tls_mode &&
+         a.certificate_refs == b.certificate_refs && a.allowed_from == b.allowed_from &&
+         a.allowed_selector == b.allowed_selector && a.allowed_kinds == b.allowed_kinds;
+}
+
+inline bool operator==(const Gateway& a, const Gateway& b) {
+  return a.namespace_ == b.namespace_ && a.name == b.name && a.created == b.created &&
+         a.generation == b.generation && a.gateway_class_name == b.gateway_class_name &&
+         a.listeners == b.listeners && a.uid == b.uid;
+}
+
+inline bool operator==(const HttpPathMatch& a, const HttpPathMatch& b) {
+  return a.type == b.type && a.value == b.value;
+}
+
+inline bool operator==(const HttpValueMatch& a, const HttpValueMatch& b) {
+  return a.type == b.type && a.name == b.name && a.value == b.value;
+}
+
+inline bool operator==(const HttpRouteMatch& a, const HttpRouteMatch& b) {
+  return a.path == b.path && a.headers == b.headers && a.query_params == b.query_params &&
+         a.method == b.method;
+}
+
+inline bool operator==(const HttpHeader& a, const HttpHeader& b) {
+  return a.name == b.name && a.value == b.value;
+}
+
+inline bool operator==(const HttpHeaderFilter& a, const HttpHeaderFilter& b) {
+  return a.set == b.set && a.add == b.add && a.remove == b.remove;
+}
+
+inline bool operator==(const HttpPathModifier& a, const HttpPathModifier& b) {
+  return a.type == b.type && a.value == b.value;
+}
+
+inline bool operator==(const HttpRequestRedirect& a, const HttpRequestRedirect& b) {
+  return a.scheme == b.scheme && a.hostname == b.hostname && a.path == b.path && a.port == b.port &&
+         a.status_code == b.status_code;
+}
+
+inline bool operator==(const HttpUrlRewrite& a, const HttpUrlRewrite& b) {
+  return a.hostname == b.hostname && a.path == b.path;
+}
+
+inline bool operator==(const HttpRouteFilter& a, const HttpRouteFilter& b) {
+  return a.type == b.type && a.request_header_modifier == b.request_header_modifier &&
+         a.response_header_modifier == b.response_header_modifier &&
+         a.request_redirect == b.request_redirect && a.url_rewrite == b.url_rewrite;
+}
+
+inline bool operator==(const HttpBackendRef& a, const HttpBackendRef& b) {
+  return a.group == b.group && a.kind == b.kind && a.name == b.name &&
+         a.namespace_ == b.namespace_ && a.port == b.port && a.weight == b.weight &&
+         a.filters == b.filters;
+}
+
+inline bool operator==(const HttpRouteRule& a, const HttpRouteRule& b) {
+  return a.name == b.name && a.matches == b.matches && a.filters == b.filters &&
+         a.backend_refs == b.backend_refs && a.request_timeout == b.request_timeout;
+}
+
+inline bool operator==(const HttpRoute& a, const HttpRoute& b) {
+  return a.namespace_ == b.namespace_ && a.name == b.name && a.created == b.created &&
+         a.generation == b.generation && a.parent_refs == b.parent_refs &&
+         a.hostnames == b.hostnames && a.rules == b.rules && a.uid == b.uid;
+}
+
+inline bool operator==(const ReferenceGrantFrom& a, const ReferenceGrantFrom& b) {
+  return a.group == b.group && a.kind == b.kind && a.namespace_ == b.namespace_;
+}
+
+inline bool operator==(const ReferenceGrantTo& a, const ReferenceGrantTo& b) {
+  return a.group == b.group && a.kind == b.kind && a.name == b.name;
+}
+
+inline bool operator==(const ReferenceGrant& a, const ReferenceGrant& b) {
+  return a.namespace_ == b.namespace_ && a.name == b.name && a.from == b.from && a.to == b.to;
+}
+
 inline bool operator==(const ClusterState& a, const ClusterState& b) {
   return a.services == b.services && a.endpoint_slices == b.endpoint_slices &&
          a.ingresses == b.ingresses && a.ingress_classes == b.ingress_classes &&
-         a.ingress_routes == b.ingress_routes;
+         a.ingress_routes == b.ingress_routes && a.namespaces == b.namespaces &&
+         a.gateway_classes == b.gateway_classes && a.gateways == b.gateways &&
+         a.http_routes == b.http_routes && a.reference_grants == b.reference_grants;
 }
 
 }  // namespace strata::source

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <set>
@@ -234,9 +235,10 @@ struct Metadata {
   const JsonObject* annotations = nullptr;  // null if absent; all values are strings
   std::optional<absl::Time> created;        // metadata.creationTimestamp
   std::string uid;                          // metadata.uid
+  int64_t generation = 0;                   // metadata.generation; 0 in most manifests
 };
 
-enum class NameRule { kDns1035Label, kDns1123Subdomain };
+enum class NameRule { kDns1035Label, kDns1123Label, kDns1123Subdomain };
 enum class Scope { kNamespaced, kCluster };
 
 // A string-valued map of metadata (labels, annotations), or null if absent.
@@ -277,13 +279,20 @@ absl::StatusOr<Metadata> ReadMetadata(ObjectReader& reader, const JsonObject& ob
     reader.SetIdentity(kind, "", result.name);
   }
   if (result.name.empty()) return reader.Error("metadata.name", "required");
-  bool name_ok = name_rule == NameRule::kDns1035Label
-                     ? IsDnsLabel(result.name, /*start_with_letter=*/true)
-                     : IsDnsSubdomain(result.name);
-  if (!name_ok) {
-    return reader.Error("metadata.name", name_rule == NameRule::kDns1035Label
-                                             ? kDns1035LabelRule
-                                             : kDns1123SubdomainRule);
+  switch (name_rule) {
+    case NameRule::kDns1035Label:
+      if (!IsDnsLabel(result.name, /*start_with_letter=*/true)) {
+        return reader.Error("metadata.name", kDns1035LabelRule);
+      }
+      break;
+    case NameRule::kDns1123Label:
+      if (!IsDnsLabel(result.name, /*start_with_letter=*/false)) {
+        return reader.Error("metadata.name", kDns1123LabelRule);
+      }
+      break;
+    case NameRule::kDns1123Subdomain:
+      if (!IsDnsSubdomain(result.name)) return reader.Error("metadata.name", kDns1123SubdomainRule);
+      break;
   }
   if (scope == Scope::kNamespaced && !IsDnsLabel(result.namespace_, /*start_with_letter=*/false)) {
     return reader.Error("metadata.namespace", kDns1123LabelRule);
@@ -303,6 +312,13 @@ absl::StatusOr<Metadata> ReadMetadata(ObjectReader& reader, const JsonObject& ob
                           "must be an RFC 3339 time such as 2026-01-02T15:04:05Z");
     }
     result.created = time;
+  }
+  if (const Json* generation = Member(*metadata, "generation")) {
+    std::optional<int64_t> n = AsInt(*generation);
+    if (!n.has_value() || *n < 0) {
+      return reader.Error("metadata.generation", "must be a non-negative integer");
+    }
+    result.generation = *n;
   }
   return result;
 }
@@ -867,9 +883,1166 @@ absl::StatusOr<IngressRoute> ReadIngressRoute(ObjectReader& reader, const JsonOb
   return result;
 }
 
+// ---- Namespace.
+
+absl::StatusOr<Namespace> ReadNamespace(ObjectReader& reader, const JsonObject& object) {
+  STRATA_ASSIGN_OR_RETURN(
+      Metadata metadata,
+      ReadMetadata(reader, object, "Namespace", NameRule::kDns1123Label, Scope::kCluster));
+  Namespace result;
+  result.name = metadata.name;
+  if (metadata.labels != nullptr) {
+    for (const auto& [key, value] : *metadata.labels) {
+      result.labels.emplace(key, *value.get_ptr<const std::string*>());  // checked by ReadMetadata
+    }
+  }
+  return result;
+}
+
+// ---- Gateway API (gateway.networking.k8s.io v1, and v1beta1 with the same schema).
+//
+// Checked as the v1.6.1 CRDs check: their OpenAPI schema (patterns, enums, lengths, list
+// sizes, list-map keys), their defaults, and their CEL rules. A CEL rule's error keeps the
+// CRD's message and is reported at the object that carries the rule, as the API server
+// does. Where the standard and experimental channels differ, what either accepts is
+// accepted, so that no object the API server took is dropped here.
+
+constexpr absl::string_view kHostnameRule =
+    "must be a hostname: dot-separated labels of a-z, 0-9 and '-', each starting and ending "
+    "with a letter or digit (at most 253 characters, no IP address, no port), optionally "
+    "starting with \"*.\"";
+constexpr absl::string_view kPreciseHostnameRule =
+    "must be a hostname: dot-separated labels of a-z, 0-9 and '-', each starting and ending "
+    "with a letter or digit (at most 253 characters, no wildcard, no port)";
+constexpr absl::string_view kSectionNameRule =
+    "must be dot-separated labels of a-z, 0-9 and '-', each starting and ending with a letter "
+    "or digit (at most 253 characters)";
+constexpr absl::string_view kGroupRule =
+    "must be empty (the core API group) or an API group such as gateway.networking.k8s.io";
+constexpr absl::string_view kKindRule =
+    "must be a kind: at most 63 characters of letters, digits and '-', starting with a letter "
+    "and ending with a letter or digit";
+constexpr absl::string_view kObjectNameRule = "must be at most 253 characters";
+constexpr absl::string_view kHeaderNameRule =
+    "must be an HTTP header name (an RFC 7230 token): at most 256 characters of letters, digits "
+    "and !#$%&'*+-.^_`|~";
+constexpr absl::string_view kControllerNameRule =
+    "must be a domain-prefixed path such as \"example.com/gateway-controller\" (at most 253 "
+    "characters)";
+constexpr absl::string_view kProtocolRuleGateway =
+    "must be HTTP, HTTPS, TLS, TCP, UDP or a domain-prefixed protocol such as "
+    "\"example.com/proto\"";
+constexpr absl::string_view kDurationRule =
+    "must be a Gateway API duration: 1 to 4 groups of up to 5 digits and a unit h, m, s or ms, "
+    "such as \"1h30m\" or \"500ms\"";
+constexpr absl::string_view kPathCharactersRule =
+    "must only contain the characters of a URL path (letters, digits, -/._~!$&'()*+,;=:@) and "
+    "%-escapes of two hex digits";
+
+constexpr size_t kMaxListeners = 64;
+constexpr size_t kMaxCertificateRefs = 64;
+constexpr size_t kMaxTlsOptions = 16;
+constexpr size_t kMaxAllowedKinds = 8;
+constexpr size_t kMaxParentRefs = 32;
+constexpr size_t kMaxHostnames = 16;
+constexpr size_t kMaxRules = 16;
+constexpr size_t kMaxMatchesPerRule = 64;
+constexpr size_t kMaxMatchesPerRoute = 128;
+constexpr size_t kMaxHeaderMatches = 16;  // also query parameter matches
+constexpr size_t kMaxFilters = 16;
+constexpr size_t kMaxHeaderActions = 16;  // set, add and remove of a header modifier
+constexpr size_t kMaxBackendRefs = 16;
+constexpr size_t kMaxGrantEntries = 16;
+constexpr size_t kMaxPathLength = 1024;
+constexpr size_t kMaxHeaderValueLength = 4096;
+constexpr size_t kMaxQueryValueLength = 1024;
+constexpr int64_t kMaxWeight = 1000000;
+
+// Dot-separated labels of a-z, 0-9 and '-', each starting and ending with a letter or digit:
+// the CRDs' pattern for hostnames, groups and section names. Unlike IsDnsSubdomain it does not
+// limit labels to 63 characters, as the pattern does not.
+bool IsLowerDnsPattern(absl::string_view s) {
+  if (s.empty()) return false;
+  for (absl::string_view label : absl::StrSplit(s, '.')) {
+    if (label.empty() || !IsLowerAlnum(label.front()) || !IsLowerAlnum(label.back())) return false;
+    for (char c : label) {
+      if (!IsLowerAlnum(c) && c != '-') return false;
+    }
+  }
+  return true;
+}
+
+// A listener or route hostname: "*." may start it; IP addresses are not hostnames.
+bool IsGatewayHostname(absl::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  if (absl::StartsWith(s, "*.")) return IsLowerDnsPattern(s.substr(2));
+  return IsLowerDnsPattern(s) && !IsIpAddress(AF_INET, ToString(s));
+}
+
+bool IsPreciseHostname(absl::string_view s) { return s.size() <= 253 && IsLowerDnsPattern(s); }
+
+bool IsSectionName(absl::string_view s) { return s.size() <= 253 && IsLowerDnsPattern(s); }
+
+bool IsGroup(absl::string_view s) { return s.empty() || IsSectionName(s); }
+
+bool IsKind(absl::string_view s) {
+  if (s.empty() || s.size() > 63 || !absl::ascii_isalpha(s.front()) ||
+      !absl::ascii_isalnum(s.back())) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isalnum(c) || c == '-'; });
+}
+
+bool IsNamespaceName(absl::string_view s) { return IsDnsLabel(s, /*start_with_letter=*/false); }
+
+bool IsObjectName(absl::string_view s) { return !s.empty() && s.size() <= 253; }
+
+// RFC 7230 token, as the CRDs' HeaderName pattern.
+bool IsHeaderName(absl::string_view s) {
+  if (s.empty() || s.size() > 256) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return absl::ascii_isalnum(c) ||
+           absl::string_view("!#$%&'*+-.^_`|~").find(c) != absl::string_view::npos;
+  });
+}
+
+// DOMAIN "/" PATH, as GatewayClass spec.controllerName.
+bool IsControllerName(absl::string_view s) {
+  const size_t slash = s.find('/');
+  if (s.size() > 253 || slash == absl::string_view::npos || slash + 1 == s.size() ||
+      !IsLowerDnsPattern(s.substr(0, slash))) {
+    return false;
+  }
+  return std::all_of(s.begin() + slash + 1, s.end(), [](char c) {
+    return absl::ascii_isalnum(c) ||
+           absl::string_view("/-._~%!$&'()*+,;=:").find(c) != absl::string_view::npos;
+  });
+}
+
+// A listener protocol: a core name such as HTTPS, or DOMAIN "/" NAME.
+bool IsListenerProtocol(absl::string_view s) {
+  if (s.empty() || s.size() > 255) return false;
+  const size_t slash = s.find('/');
+  if (slash == absl::string_view::npos) {
+    return absl::ascii_isalnum(s.front()) && absl::ascii_isalnum(s.back()) &&
+           std::all_of(s.begin(), s.end(),
+                       [](char c) { return absl::ascii_isalnum(c) || c == '-'; });
+  }
+  const absl::string_view name = s.substr(slash + 1);
+  return IsLowerDnsPattern(s.substr(0, slash)) && !name.empty() &&
+         std::all_of(name.begin(), name.end(), [](char c) { return absl::ascii_isalnum(c); });
+}
+
+// A Gateway API Duration (GEP-2257): ^([0-9]{1,5}(h|m|s|ms)){1,4}$.
+std::optional<absl::Duration> ParseGatewayDuration(absl::string_view s) {
+  absl::Duration total = absl::ZeroDuration();
+  int groups = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (++groups > 4) return std::nullopt;
+    size_t digits = 0;
+    int64_t n = 0;
+    while (i < s.size() && absl::ascii_isdigit(s[i])) {
+      n = n * 10 + (s[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0 || digits > 5 || i == s.size()) return std::nullopt;
+    if (s[i] == 'h') {
+      total += absl::Hours(n);
+      ++i;
+    } else if (s[i] == 'm' && i + 1 < s.size() && s[i + 1] == 's') {
+      total += absl::Milliseconds(n);
+      i += 2;
+    } else if (s[i] == 'm') {
+      total += absl::Minutes(n);
+      ++i;
+    } else if (s[i] == 's') {
+      total += absl::Seconds(n);
+      ++i;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (groups == 0) return std::nullopt;
+  return total;
+}
+
+// The characters the CRD allows in an Exact or PathPrefix path:
+// ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$.
+bool HasOnlyPathCharacters(absl::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size() || !absl::ascii_isxdigit(s[i + 1]) || !absl::ascii_isxdigit(s[i + 2])) {
+        return false;
+      }
+      i += 2;
+    } else if (!absl::ascii_isalnum(c) &&
+               absl::string_view("-/._~!$&'()*+,;=:@").find(c) == absl::string_view::npos) {
+      return false;
+    }
+  }
+  return !s.empty();
+}
+
+// `list` joined as "A, B or C".
+std::string OneOf(std::initializer_list<absl::string_view> list) {
+  std::string out;
+  size_t i = 0;
+  for (absl::string_view item : list) {
+    if (i > 0) absl::StrAppend(&out, i + 1 == list.size() ? " or " : ", ");
+    absl::StrAppend(&out, item);
+    ++i;
+  }
+  return out;
+}
+
+bool IsOneOf(absl::string_view value, std::initializer_list<absl::string_view> list) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// An optional string member that, when present (even empty), must satisfy `valid`.
+absl::StatusOr<std::optional<std::string>> GetCheckedString(
+    const ObjectReader& reader, const JsonObject& object, absl::string_view prefix,
+    absl::string_view key, bool (*valid)(absl::string_view), absl::string_view rule) {
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> value, reader.GetString(object, prefix, key));
+  if (value.has_value() && !valid(*value)) return reader.Error(Path(prefix, key), rule);
+  return value;
+}
+
+// A string member that must be present, not empty, and satisfy `valid`.
+absl::StatusOr<std::string> GetRequiredCheckedString(
+    const ObjectReader& reader, const JsonObject& object, absl::string_view prefix,
+    absl::string_view key, bool (*valid)(absl::string_view), absl::string_view rule) {
+  STRATA_ASSIGN_OR_RETURN(std::string value, reader.GetRequiredString(object, prefix, key));
+  if (!valid(value)) return reader.Error(Path(prefix, key), rule);
+  return value;
+}
+
+// An optional string member that, when present, must be one of `values`.
+absl::StatusOr<std::optional<std::string>> GetEnum(
+    const ObjectReader& reader, const JsonObject& object, absl::string_view prefix,
+    absl::string_view key, std::initializer_list<absl::string_view> values) {
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> value, reader.GetString(object, prefix, key));
+  if (value.has_value() && !IsOneOf(*value, values)) {
+    return reader.Error(Path(prefix, key), absl::StrCat("must be ", OneOf(values)));
+  }
+  return value;
+}
+
+// A list member of at most `max` items; null if absent.
+absl::StatusOr<const JsonArray*> GetBoundedList(const ObjectReader& reader,
+                                                const JsonObject& object, absl::string_view prefix,
+                                                absl::string_view key, size_t max) {
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* list, reader.GetList(object, prefix, key));
+  if (list != nullptr && list->size() > max) {
+    return reader.Error(Path(prefix, key), absl::StrCat("must have at most ", max, " items"));
+  }
+  return list;
+}
+
+// A string member that must be present, not empty, and at most `max_length` characters.
+absl::StatusOr<std::string> GetRequiredBoundedString(const ObjectReader& reader,
+                                                     const JsonObject& object,
+                                                     absl::string_view prefix,
+                                                     absl::string_view key, size_t max_length) {
+  STRATA_ASSIGN_OR_RETURN(std::string value, reader.GetRequiredString(object, prefix, key));
+  if (value.size() > max_length) {
+    return reader.Error(Path(prefix, key),
+                        absl::StrCat("must be at most ", max_length, " characters"));
+  }
+  return value;
+}
+
+// A metav1.LabelSelector (a listener's allowedRoutes.namespaces.selector).
+absl::StatusOr<LabelSelector> ReadLabelSelector(const ObjectReader& reader,
+                                                const JsonObject& object, const std::string& path) {
+  LabelSelector selector;
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* labels, reader.GetObject(object, path, "matchLabels"));
+  if (labels != nullptr) {
+    for (const auto& [key, value] : *labels) {
+      const auto* text = value.get_ptr<const std::string*>();
+      if (text == nullptr) {
+        return reader.Error(Path(Path(path, "matchLabels"), key), "must be a string");
+      }
+      selector.match_labels.emplace(key, *text);
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* expressions,
+                          reader.GetList(object, path, "matchExpressions"));
+  if (expressions != nullptr) {
+    for (size_t i = 0; i < expressions->size(); ++i) {
+      const std::string item_path = Index(Path(path, "matchExpressions"), i);
+      STRATA_ASSIGN_OR_RETURN(const JsonObject* item,
+                              reader.AsObject((*expressions)[i], item_path));
+      LabelSelectorRequirement requirement;
+      STRATA_ASSIGN_OR_RETURN(requirement.key, reader.GetRequiredString(*item, item_path, "key"));
+      STRATA_ASSIGN_OR_RETURN(requirement.op,
+                              reader.GetRequiredString(*item, item_path, "operator"));
+      if (!IsOneOf(requirement.op, {"In", "NotIn", "Exists", "DoesNotExist"})) {
+        return reader.Error(Path(item_path, "operator"),
+                            "must be In, NotIn, Exists or DoesNotExist");
+      }
+      STRATA_ASSIGN_OR_RETURN(const JsonArray* values, reader.GetList(*item, item_path, "values"));
+      if (values != nullptr) {
+        for (size_t j = 0; j < values->size(); ++j) {
+          const auto* value = (*values)[j].get_ptr<const std::string*>();
+          if (value == nullptr) {
+            return reader.Error(Index(Path(item_path, "values"), j), "must be a string");
+          }
+          requirement.values.push_back(*value);
+        }
+      }
+      const bool needs_values = requirement.op == "In" || requirement.op == "NotIn";
+      if (needs_values && requirement.values.empty()) {
+        return reader.Error(Path(item_path, "values"),
+                            absl::StrCat("required for operator ", requirement.op));
+      }
+      if (!needs_values && !requirement.values.empty()) {
+        return reader.Error(Path(item_path, "values"),
+                            absl::StrCat("must be empty for operator ", requirement.op));
+      }
+      selector.match_expressions.push_back(std::move(requirement));
+    }
+  }
+  return selector;
+}
+
+// ---- GatewayClass.
+
+absl::StatusOr<GatewayClass> ReadGatewayClass(ObjectReader& reader, const JsonObject& object) {
+  STRATA_ASSIGN_OR_RETURN(
+      Metadata metadata,
+      ReadMetadata(reader, object, "GatewayClass", NameRule::kDns1123Subdomain, Scope::kCluster));
+  GatewayClass result;
+  result.name = metadata.name;
+  result.generation = metadata.generation;
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
+  if (spec == nullptr) return reader.Error("spec", "required");
+  STRATA_ASSIGN_OR_RETURN(result.controller_name,
+                          GetRequiredCheckedString(reader, *spec, "spec", "controllerName",
+                                                   IsControllerName, kControllerNameRule));
+  return result;
+}
+
+// ---- Gateway.
+
+absl::StatusOr<SecretObjectReference> ReadCertificateRef(const ObjectReader& reader,
+                                                         const Json& value,
+                                                         const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* object, reader.AsObject(value, path));
+  SecretObjectReference ref;
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> group,
+                          GetCheckedString(reader, *object, path, "group", IsGroup, kGroupRule));
+  ref.group = group.value_or("");
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> kind,
+                          GetCheckedString(reader, *object, path, "kind", IsKind, kKindRule));
+  ref.kind = kind.value_or("Secret");
+  STRATA_ASSIGN_OR_RETURN(
+      std::optional<std::string> ns,
+      GetCheckedString(reader, *object, path, "namespace", IsNamespaceName, kDns1123LabelRule));
+  ref.namespace_ = ns.value_or("");
+  STRATA_ASSIGN_OR_RETURN(ref.name, GetRequiredCheckedString(reader, *object, path, "name",
+                                                             IsObjectName, kObjectNameRule));
+  return ref;
+}
+
+absl::Status ReadListenerTls(const ObjectReader& reader, const JsonObject& tls,
+                             const std::string& path, GatewayListener& listener) {
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> mode,
+                          GetEnum(reader, tls, path, "mode", {"Terminate", "Passthrough"}));
+  listener.tls_mode = mode.value_or("Terminate");
+  STRATA_ASSIGN_OR_RETURN(
+      const JsonArray* refs,
+      GetBoundedList(reader, tls, path, "certificateRefs", kMaxCertificateRefs));
+  if (refs != nullptr) {
+    for (size_t i = 0; i < refs->size(); ++i) {
+      STRATA_ASSIGN_OR_RETURN(
+          SecretObjectReference ref,
+          ReadCertificateRef(reader, (*refs)[i], Index(Path(path, "certificateRefs"), i)));
+      listener.certificate_refs.push_back(std::move(ref));
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* options, reader.GetObject(tls, path, "options"));
+  if (options != nullptr && options->size() > kMaxTlsOptions) {
+    return reader.Error(Path(path, "options"),
+                        absl::StrCat("must have at most ", kMaxTlsOptions, " entries"));
+  }
+  if (listener.tls_mode == "Terminate" && listener.certificate_refs.empty() &&
+      (options == nullptr || options->empty())) {
+    return reader.Error(path,
+                        "certificateRefs or options must be specified when mode is Terminate");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadAllowedRoutes(const ObjectReader& reader, const JsonObject& allowed,
+                               const std::string& path, GatewayListener& listener) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* namespaces,
+                          reader.GetObject(allowed, path, "namespaces"));
+  if (namespaces != nullptr) {
+    const std::string namespaces_path = Path(path, "namespaces");
+    STRATA_ASSIGN_OR_RETURN(
+        std::optional<std::string> from,
+        GetEnum(reader, *namespaces, namespaces_path, "from", {"All", "Selector", "Same"}));
+    listener.allowed_from = from.value_or("Same");
+    STRATA_ASSIGN_OR_RETURN(const JsonObject* selector,
+                            reader.GetObject(*namespaces, namespaces_path, "selector"));
+    if (selector != nullptr) {
+      STRATA_ASSIGN_OR_RETURN(
+          listener.allowed_selector,
+          ReadLabelSelector(reader, *selector, Path(namespaces_path, "selector")));
+    } else if (listener.allowed_from == "Selector") {
+      return reader.Error(Path(namespaces_path, "selector"), "required when from is Selector");
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* kinds,
+                          GetBoundedList(reader, allowed, path, "kinds", kMaxAllowedKinds));
+  if (kinds != nullptr) {
+    for (size_t i = 0; i < kinds->size(); ++i) {
+      const std::string kind_path = Index(Path(path, "kinds"), i);
+      STRATA_ASSIGN_OR_RETURN(const JsonObject* kind, reader.AsObject((*kinds)[i], kind_path));
+      GroupKind group_kind;
+      STRATA_ASSIGN_OR_RETURN(
+          std::optional<std::string> group,
+          GetCheckedString(reader, *kind, kind_path, "group", IsGroup, kGroupRule));
+      group_kind.group = group.value_or(kGatewayApiGroup);
+      STRATA_ASSIGN_OR_RETURN(group_kind.kind, GetRequiredCheckedString(reader, *kind, kind_path,
+                                                                        "kind", IsKind, kKindRule));
+      listener.allowed_kinds.push_back(std::move(group_kind));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<GatewayListener> ReadListener(const ObjectReader& reader, const Json& value,
+                                             const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* object, reader.AsObject(value, path));
+  GatewayListener listener;
+  STRATA_ASSIGN_OR_RETURN(listener.name, GetRequiredCheckedString(reader, *object, path, "name",
+                                                                  IsSectionName, kSectionNameRule));
+  STRATA_ASSIGN_OR_RETURN(
+      std::optional<std::string> hostname,
+      GetCheckedString(reader, *object, path, "hostname", IsGatewayHostname, kHostnameRule));
+  listener.hostname = hostname.value_or("");
+  STRATA_ASSIGN_OR_RETURN(std::optional<uint32_t> port, reader.GetPort(*object, path, "port"));
+  if (!port.has_value()) return reader.Error(Path(path, "port"), "required");
+  listener.port = *port;
+  STRATA_ASSIGN_OR_RETURN(listener.protocol,
+                          GetRequiredCheckedString(reader, *object, path, "protocol",
+                                                   IsListenerProtocol, kProtocolRuleGateway));
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* tls, reader.GetObject(*object, path, "tls"));
+  if (tls != nullptr) {
+    STRATA_RETURN_IF_ERROR(ReadListenerTls(reader, *tls, Path(path, "tls"), listener));
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* allowed,
+                          reader.GetObject(*object, path, "allowedRoutes"));
+  if (allowed != nullptr) {
+    STRATA_RETURN_IF_ERROR(
+        ReadAllowedRoutes(reader, *allowed, Path(path, "allowedRoutes"), listener));
+  }
+
+  // The CEL rules of spec.listeners, for this listener (core protocols in any case).
+  auto protocol_is = [&](absl::string_view name) {
+    return absl::EqualsIgnoreCase(listener.protocol, name);
+  };
+  if (tls != nullptr && (protocol_is("HTTP") || protocol_is("TCP") || protocol_is("UDP"))) {
+    return reader.Error(path, "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']");
+  }
+  if (tls != nullptr && protocol_is("HTTPS") && listener.tls_mode != "Terminate") {
+    return reader.Error(path, "tls mode must be Terminate for protocol HTTPS");
+  }
+  if (tls == nullptr && protocol_is("TLS")) {
+    return reader.Error(path, "tls mode must be set for protocol TLS");
+  }
+  if (hostname.has_value() && (protocol_is("TCP") || protocol_is("UDP"))) {
+    return reader.Error(path, "hostname must not be specified for protocols ['TCP', 'UDP']");
+  }
+  return listener;
+}
+
+absl::StatusOr<Gateway> ReadGateway(ObjectReader& reader, const JsonObject& object) {
+  STRATA_ASSIGN_OR_RETURN(Metadata metadata,
+                          ReadMetadata(reader, object, "Gateway", NameRule::kDns1123Subdomain));
+  Gateway gateway;
+  gateway.namespace_ = metadata.namespace_;
+  gateway.name = metadata.name;
+  gateway.created = metadata.created;
+  gateway.generation = metadata.generation;
+  gateway.uid = metadata.uid;
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
+  if (spec == nullptr) return reader.Error("spec", "required");
+  STRATA_ASSIGN_OR_RETURN(gateway.gateway_class_name,
+                          GetRequiredCheckedString(reader, *spec, "spec", "gatewayClassName",
+                                                   IsObjectName, kObjectNameRule));
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* listeners,
+                          GetBoundedList(reader, *spec, "spec", "listeners", kMaxListeners));
+  if (listeners == nullptr || listeners->empty()) {
+    return reader.Error("spec.listeners", "must have at least one listener");
+  }
+  for (size_t i = 0; i < listeners->size(); ++i) {
+    const std::string path = Index("spec.listeners", i);
+    STRATA_ASSIGN_OR_RETURN(GatewayListener listener, ReadListener(reader, (*listeners)[i], path));
+    for (size_t j = 0; j < gateway.listeners.size(); ++j) {
+      const GatewayListener& other = gateway.listeners[j];
+      if (other.name == listener.name) {
+        return reader.Error(Path(path, "name"),
+                            absl::StrCat("duplicate listener name \"", listener.name, "\""));
+      }
+      if (other.port == listener.port && other.protocol == listener.protocol &&
+          other.hostname == listener.hostname) {
+        return reader.Error(
+            path, absl::StrCat("same port, protocol and hostname as ", Index("spec.listeners", j),
+                               "; the combination must be unique"));
+      }
+    }
+    gateway.listeners.push_back(std::move(listener));
+  }
+  return gateway;
+}
+
+// ---- HTTPRoute.
+
+// An Exact or PathPrefix path: the CRD's CEL rules on HTTPPathMatch.value.
+absl::Status CheckMatchPath(const ObjectReader& reader, const std::string& path,
+                            absl::string_view value) {
+  if (!absl::StartsWith(value, "/")) return reader.Error(path, "must start with \"/\"");
+  for (absl::string_view bad : {"//", "/./", "/../", "%2f", "%2F", "#"}) {
+    if (absl::StrContains(value, bad)) {
+      return reader.Error(path, absl::StrCat("must not contain \"", bad, "\""));
+    }
+  }
+  for (absl::string_view bad : {"/..", "/."}) {
+    if (absl::EndsWith(value, bad)) {
+      return reader.Error(path, absl::StrCat("must not end with \"", bad, "\""));
+    }
+  }
+  if (!HasOnlyPathCharacters(value)) return reader.Error(path, kPathCharactersRule);
+  return absl::OkStatus();
+}
+
+// The headers or queryParams of a match.
+absl::StatusOr<std::vector<HttpValueMatch>> ReadValueMatches(const ObjectReader& reader,
+                                                             const JsonObject& object,
+                                                             const std::string& prefix,
+                                                             absl::string_view key,
+                                                             size_t max_value_length) {
+  std::vector<HttpValueMatch> result;
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* list,
+                          GetBoundedList(reader, object, prefix, key, kMaxHeaderMatches));
+  if (list == nullptr) return result;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string path = Index(Path(prefix, key), i);
+    STRATA_ASSIGN_OR_RETURN(const JsonObject* item, reader.AsObject((*list)[i], path));
+    HttpValueMatch match;
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> type,
+                            GetEnum(reader, *item, path, "type", {"Exact", "RegularExpression"}));
+    match.type = type.value_or("Exact");
+    STRATA_ASSIGN_OR_RETURN(match.name, GetRequiredCheckedString(reader, *item, path, "name",
+                                                                 IsHeaderName, kHeaderNameRule));
+    for (const HttpValueMatch& other : result) {
+      if (other.name == match.name) {
+        return reader.Error(Path(path, "name"),
+                            absl::StrCat("duplicate name \"", match.name, "\""));
+      }
+    }
+    STRATA_ASSIGN_OR_RETURN(
+        match.value, GetRequiredBoundedString(reader, *item, path, "value", max_value_length));
+    result.push_back(std::move(match));
+  }
+  return result;
+}
+
+absl::StatusOr<HttpRouteMatch> ReadRouteMatch(const ObjectReader& reader, const Json& value,
+                                              const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* object, reader.AsObject(value, path));
+  HttpRouteMatch match;
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* path_match, reader.GetObject(*object, path, "path"));
+  if (path_match != nullptr) {
+    const std::string path_path = Path(path, "path");
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> type,
+                            GetEnum(reader, *path_match, path_path, "type",
+                                    {"Exact", "PathPrefix", "RegularExpression"}));
+    match.path.type = type.value_or("PathPrefix");
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> path_value,
+                            reader.GetString(*path_match, path_path, "value"));
+    match.path.value = path_value.value_or("/");
+    const std::string value_path = Path(path_path, "value");
+    if (match.path.value.size() > kMaxPathLength) {
+      return reader.Error(value_path,
+                          absl::StrCat("must be at most ", kMaxPathLength, " characters"));
+    }
+    if (match.path.type != "RegularExpression") {
+      STRATA_RETURN_IF_ERROR(CheckMatchPath(reader, value_path, match.path.value));
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(
+      match.headers, ReadValueMatches(reader, *object, path, "headers", kMaxHeaderValueLength));
+  STRATA_ASSIGN_OR_RETURN(match.query_params, ReadValueMatches(reader, *object, path, "queryParams",
+                                                               kMaxQueryValueLength));
+  STRATA_ASSIGN_OR_RETURN(
+      std::optional<std::string> method,
+      GetEnum(reader, *object, path, "method",
+              {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}));
+  match.method = method.value_or("");
+  return match;
+}
+
+// The set or add list of a header modifier.
+absl::StatusOr<std::vector<HttpHeader>> ReadHeaderList(const ObjectReader& reader,
+                                                       const JsonObject& object,
+                                                       const std::string& prefix,
+                                                       absl::string_view key) {
+  std::vector<HttpHeader> result;
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* list,
+                          GetBoundedList(reader, object, prefix, key, kMaxHeaderActions));
+  if (list == nullptr) return result;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string path = Index(Path(prefix, key), i);
+    STRATA_ASSIGN_OR_RETURN(const JsonObject* item, reader.AsObject((*list)[i], path));
+    HttpHeader header;
+    STRATA_ASSIGN_OR_RETURN(header.name, GetRequiredCheckedString(reader, *item, path, "name",
+                                                                  IsHeaderName, kHeaderNameRule));
+    for (const HttpHeader& other : result) {
+      if (other.name == header.name) {
+        return reader.Error(Path(path, "name"),
+                            absl::StrCat("duplicate name \"", header.name, "\""));
+      }
+    }
+    STRATA_ASSIGN_OR_RETURN(header.value, GetRequiredBoundedString(reader, *item, path, "value",
+                                                                   kMaxHeaderValueLength));
+    result.push_back(std::move(header));
+  }
+  return result;
+}
+
+absl::StatusOr<HttpHeaderFilter> ReadHeaderFilter(const ObjectReader& reader,
+                                                  const JsonObject& object,
+                                                  const std::string& path) {
+  HttpHeaderFilter filter;
+  STRATA_ASSIGN_OR_RETURN(filter.set, ReadHeaderList(reader, object, path, "set"));
+  STRATA_ASSIGN_OR_RETURN(filter.add, ReadHeaderList(reader, object, path, "add"));
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* remove,
+                          GetBoundedList(reader, object, path, "remove", kMaxHeaderActions));
+  if (remove != nullptr) {
+    for (size_t i = 0; i < remove->size(); ++i) {
+      const std::string item_path = Index(Path(path, "remove"), i);
+      const auto* name = (*remove)[i].get_ptr<const std::string*>();
+      if (name == nullptr) return reader.Error(item_path, "must be a string");
+      if (std::find(filter.remove.begin(), filter.remove.end(), *name) != filter.remove.end()) {
+        return reader.Error(item_path, absl::StrCat("duplicate \"", *name, "\""));
+      }
+      filter.remove.push_back(*name);
+    }
+  }
+  return filter;
+}
+
+absl::StatusOr<HttpPathModifier> ReadPathModifier(const ObjectReader& reader,
+                                                  const JsonObject& object,
+                                                  const std::string& path) {
+  HttpPathModifier modifier;
+  STRATA_ASSIGN_OR_RETURN(modifier.type, reader.GetRequiredString(object, path, "type"));
+  if (!IsOneOf(modifier.type, {"ReplaceFullPath", "ReplacePrefixMatch"})) {
+    return reader.Error(Path(path, "type"), "must be ReplaceFullPath or ReplacePrefixMatch");
+  }
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> full,
+                          reader.GetString(object, path, "replaceFullPath"));
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> prefix,
+                          reader.GetString(object, path, "replacePrefixMatch"));
+  for (const auto& [key, value] :
+       {std::pair("replaceFullPath", &full), std::pair("replacePrefixMatch", &prefix)}) {
+    if (value->has_value() && (*value)->size() > kMaxPathLength) {
+      return reader.Error(Path(path, key),
+                          absl::StrCat("must be at most ", kMaxPathLength, " characters"));
+    }
+  }
+  if (modifier.type == "ReplaceFullPath" && !full.has_value()) {
+    return reader.Error(path,
+                        "replaceFullPath must be specified when type is set to 'ReplaceFullPath'");
+  }
+  if (full.has_value() && modifier.type != "ReplaceFullPath") {
+    return reader.Error(path, "type must be 'ReplaceFullPath' when replaceFullPath is set");
+  }
+  if (modifier.type == "ReplacePrefixMatch" && !prefix.has_value()) {
+    return reader.Error(
+        path, "replacePrefixMatch must be specified when type is set to 'ReplacePrefixMatch'");
+  }
+  if (prefix.has_value() && modifier.type != "ReplacePrefixMatch") {
+    return reader.Error(path, "type must be 'ReplacePrefixMatch' when replacePrefixMatch is set");
+  }
+  modifier.value = full.has_value() ? *full : *prefix;
+  return modifier;
+}
+
+// The `path` member of a redirect or rewrite, if present.
+absl::StatusOr<std::optional<HttpPathModifier>> ReadOptionalPathModifier(
+    const ObjectReader& reader, const JsonObject& object, const std::string& prefix) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* path, reader.GetObject(object, prefix, "path"));
+  if (path == nullptr) return std::optional<HttpPathModifier>();
+  STRATA_ASSIGN_OR_RETURN(HttpPathModifier modifier,
+                          ReadPathModifier(reader, *path, Path(prefix, "path")));
+  return std::optional<HttpPathModifier>(std::move(modifier));
+}
+
+absl::StatusOr<HttpRequestRedirect> ReadRequestRedirect(const ObjectReader& reader,
+                                                        const JsonObject& object,
+                                                        const std::string& path) {
+  HttpRequestRedirect redirect;
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> scheme,
+                          GetEnum(reader, object, path, "scheme", {"http", "https"}));
+  redirect.scheme = scheme.value_or("");
+  STRATA_ASSIGN_OR_RETURN(
+      std::optional<std::string> hostname,
+      GetCheckedString(reader, object, path, "hostname", IsPreciseHostname, kPreciseHostnameRule));
+  redirect.hostname = hostname.value_or("");
+  STRATA_ASSIGN_OR_RETURN(redirect.path, ReadOptionalPathModifier(reader, object, path));
+  STRATA_ASSIGN_OR_RETURN(redirect.port, reader.GetPort(object, path, "port"));
+  if (const Json* status = Member(object, "statusCode")) {
+    // 303, 307 and 308 are in the enum since Gateway API v1.5.
+    std::optional<int64_t> code = AsInt(*status);
+    if (!code.has_value() ||
+        !(*code == 301 || *code == 302 || *code == 303 || *code == 307 || *code == 308)) {
+      return reader.Error(Path(path, "statusCode"), "must be 301, 302, 303, 307 or 308");
+    }
+    redirect.status_code = static_cast<int>(*code);
+  }
+  return redirect;
+}
+
+absl::StatusOr<HttpUrlRewrite> ReadUrlRewrite(const ObjectReader& reader, const JsonObject& object,
+                                              const std::string& path) {
+  HttpUrlRewrite rewrite;
+  STRATA_ASSIGN_OR_RETURN(
+      std::optional<std::string> hostname,
+      GetCheckedString(reader, object, path, "hostname", IsPreciseHostname, kPreciseHostnameRule));
+  rewrite.hostname = hostname.value_or("");
+  STRATA_ASSIGN_OR_RETURN(rewrite.path, ReadOptionalPathModifier(reader, object, path));
+  return rewrite;
+}
+
+absl::StatusOr<HttpRouteFilter> ReadRouteFilter(const ObjectReader& reader, const Json& value,
+                                                const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* object, reader.AsObject(value, path));
+  HttpRouteFilter filter;
+  // ExternalAuth is in the experimental channel's enum only.
+  const std::initializer_list<absl::string_view> types = {"RequestHeaderModifier",
+                                                          "ResponseHeaderModifier",
+                                                          "RequestMirror",
+                                                          "RequestRedirect",
+                                                          "URLRewrite",
+                                                          "ExtensionRef",
+                                                          "CORS",
+                                                          "ExternalAuth"};
+  STRATA_ASSIGN_OR_RETURN(filter.type, reader.GetRequiredString(*object, path, "type"));
+  if (!IsOneOf(filter.type, types)) {
+    return reader.Error(Path(path, "type"), absl::StrCat("must be ", OneOf(types)));
+  }
+  // Exactly the member named by the type is present (the CRD's CEL rules, in its order).
+  struct TypeMember {
+    absl::string_view key;
+    absl::string_view type;
+  };
+  constexpr TypeMember kTypeMembers[] = {
+      {"cors", "CORS"},
+      {"requestHeaderModifier", "RequestHeaderModifier"},
+      {"responseHeaderModifier", "ResponseHeaderModifier"},
+      {"requestMirror", "RequestMirror"},
+      {"requestRedirect", "RequestRedirect"},
+      {"urlRewrite", "URLRewrite"},
+      {"externalAuth", "ExternalAuth"},
+      {"extensionRef", "ExtensionRef"},
+  };
+  const JsonObject* own = nullptr;  // the member of the filter's type
+  for (const TypeMember& member : kTypeMembers) {
+    STRATA_ASSIGN_OR_RETURN(const JsonObject* present, reader.GetObject(*object, path, member.key));
+    if (present != nullptr && filter.type != member.type) {
+      return reader.Error(
+          path, absl::StrCat("filter.", member.key, " must be nil if the filter.type is not ",
+                             member.type));
+    }
+    if (present == nullptr && filter.type == member.type) {
+      return reader.Error(path, absl::StrCat("filter.", member.key, " must be specified for ",
+                                             member.type, " filter.type"));
+    }
+    if (present != nullptr) own = present;
+  }
+  if (filter.type == "RequestHeaderModifier") {
+    STRATA_ASSIGN_OR_RETURN(filter.request_header_modifier,
+                            ReadHeaderFilter(reader, *own, Path(path, "requestHeaderModifier")));
+  } else if (filter.type == "ResponseHeaderModifier") {
+    STRATA_ASSIGN_OR_RETURN(filter.response_header_modifier,
+                            ReadHeaderFilter(reader, *own, Path(path, "responseHeaderModifier")));
+  } else if (filter.type == "RequestRedirect") {
+    STRATA_ASSIGN_OR_RETURN(filter.request_redirect,
+                            ReadRequestRedirect(reader, *own, Path(path, "requestRedirect")));
+  } else if (filter.type == "URLRewrite") {
+    STRATA_ASSIGN_OR_RETURN(filter.url_rewrite,
+                            ReadUrlRewrite(reader, *own, Path(path, "urlRewrite")));
+  }
+  return filter;
+}
+
+// The filters of a rule or of a backendRef, with the CEL rules of the list.
+absl::StatusOr<std::vector<HttpRouteFilter>> ReadRouteFilters(const ObjectReader& reader,
+                                                              const JsonObject& object,
+                                                              const std::string& prefix) {
+  std::vector<HttpRouteFilter> filters;
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* list,
+                          GetBoundedList(reader, object, prefix, "filters", kMaxFilters));
+  if (list == nullptr) return filters;
+  const std::string path = Path(prefix, "filters");
+  for (size_t i = 0; i < list->size(); ++i) {
+    STRATA_ASSIGN_OR_RETURN(HttpRouteFilter filter,
+                            ReadRouteFilter(reader, (*list)[i], Index(path, i)));
+    filters.push_back(std::move(filter));
+  }
+  auto count = [&](absl::string_view type) {
+    return std::count_if(filters.begin(), filters.end(),
+                         [&](const HttpRouteFilter& f) { return f.type == type; });
+  };
+  if (count("RequestRedirect") > 0 && count("URLRewrite") > 0) {
+    return reader.Error(path,
+                        "May specify either httpRouteFilterRequestRedirect or "
+                        "httpRouteFilterRequestRewrite, but not both");
+  }
+  for (absl::string_view type : {"CORS", "RequestHeaderModifier", "ResponseHeaderModifier",
+                                 "RequestRedirect", "URLRewrite"}) {
+    if (count(type) > 1) {
+      return reader.Error(path, absl::StrCat(type, " filter cannot be repeated"));
+    }
+  }
+  return filters;
+}
+
+absl::StatusOr<HttpBackendRef> ReadBackendRef(const ObjectReader& reader, const Json& value,
+                                              const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* object, reader.AsObject(value, path));
+  HttpBackendRef ref;
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> group,
+                          GetCheckedString(reader, *object, path, "group", IsGroup, kGroupRule));
+  ref.group = group.value_or("");
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> kind,
+                          GetCheckedString(reader, *object, path, "kind", IsKind, kKindRule));
+  ref.kind = kind.value_or("Service");
+  STRATA_ASSIGN_OR_RETURN(ref.name, GetRequiredCheckedString(reader, *object, path, "name",
+                                                             IsObjectName, kObjectNameRule));
+  STRATA_ASSIGN_OR_RETURN(
+      std::optional<std::string> ns,
+      GetCheckedString(reader, *object, path, "namespace", IsNamespaceName, kDns1123LabelRule));
+  ref.namespace_ = ns.value_or("");
+  STRATA_ASSIGN_OR_RETURN(ref.port, reader.GetPort(*object, path, "port"));
+  if (!ref.port.has_value() && ref.group.empty() && ref.kind == "Service") {
+    return reader.Error(Path(path, "port"), "required when the backend is a Service");
+  }
+  if (const Json* weight = Member(*object, "weight")) {
+    std::optional<int64_t> n = AsInt(*weight);
+    if (!n.has_value() || *n < 0 || *n > kMaxWeight) {
+      return reader.Error(Path(path, "weight"), absl::StrCat("must be an integer 0..", kMaxWeight));
+    }
+    ref.weight = *n;
+  }
+  STRATA_ASSIGN_OR_RETURN(ref.filters, ReadRouteFilters(reader, *object, path));
+  return ref;
+}
+
+// Whether a RequestRedirect (or URLRewrite) filter among `filters` replaces the prefix match.
+bool ReplacesPrefixMatch(const std::vector<HttpRouteFilter>& filters, absl::string_view type) {
+  return std::any_of(filters.begin(), filters.end(), [&](const HttpRouteFilter& f) {
+    const std::optional<HttpPathModifier>* path = nullptr;
+    if (type == "RequestRedirect" && f.request_redirect.has_value()) {
+      path = &f.request_redirect->path;
+    } else if (type == "URLRewrite" && f.url_rewrite.has_value()) {
+      path = &f.url_rewrite->path;
+    }
+    return path != nullptr && path->has_value() && (*path)->type == "ReplacePrefixMatch";
+  });
+}
+
+absl::Status ReadTimeouts(const ObjectReader& reader, const JsonObject& object,
+                          const std::string& path, HttpRouteRule& rule) {
+  std::optional<absl::Duration> durations[2];
+  const absl::string_view keys[2] = {"request", "backendRequest"};
+  for (int i = 0; i < 2; ++i) {
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> text,
+                            reader.GetString(object, path, keys[i]));
+    if (!text.has_value()) continue;
+    durations[i] = ParseGatewayDuration(*text);
+    if (!durations[i].has_value()) return reader.Error(Path(path, keys[i]), kDurationRule);
+  }
+  const auto& [request, backend_request] = durations;
+  if (request.has_value() && backend_request.has_value() && *request != absl::ZeroDuration() &&
+      *backend_request > *request) {
+    return reader.Error(path, "backendRequest timeout cannot be longer than request timeout");
+  }
+  rule.request_timeout = request;
+  return absl::OkStatus();
+}
+
+// Whether the rule's matches are exactly one PathPrefix match.
+bool HasOnePathPrefixMatch(const HttpRouteRule& rule) {
+  return rule.matches.size() == 1 && rule.matches[0].path.type == "PathPrefix";
+}
+
+absl::StatusOr<HttpRouteRule> ReadRouteRule(const ObjectReader& reader, const Json& value,
+                                            const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* object, reader.AsObject(value, path));
+  HttpRouteRule rule;
+  STRATA_ASSIGN_OR_RETURN(
+      std::optional<std::string> name,
+      GetCheckedString(reader, *object, path, "name", IsSectionName, kSectionNameRule));
+  rule.name = name.value_or("");
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* matches,
+                          GetBoundedList(reader, *object, path, "matches", kMaxMatchesPerRule));
+  if (matches == nullptr) {
+    rule.matches.emplace_back();  // the CRD's default: PathPrefix "/"
+  } else {
+    for (size_t i = 0; i < matches->size(); ++i) {
+      STRATA_ASSIGN_OR_RETURN(
+          HttpRouteMatch match,
+          ReadRouteMatch(reader, (*matches)[i], Index(Path(path, "matches"), i)));
+      rule.matches.push_back(std::move(match));
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(rule.filters, ReadRouteFilters(reader, *object, path));
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* backends,
+                          GetBoundedList(reader, *object, path, "backendRefs", kMaxBackendRefs));
+  if (backends != nullptr) {
+    for (size_t i = 0; i < backends->size(); ++i) {
+      STRATA_ASSIGN_OR_RETURN(
+          HttpBackendRef ref,
+          ReadBackendRef(reader, (*backends)[i], Index(Path(path, "backendRefs"), i)));
+      rule.backend_refs.push_back(std::move(ref));
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* timeouts, reader.GetObject(*object, path, "timeouts"));
+  if (timeouts != nullptr) {
+    STRATA_RETURN_IF_ERROR(ReadTimeouts(reader, *timeouts, Path(path, "timeouts"), rule));
+  }
+
+  // The CEL rules of HTTPRouteRule.
+  const bool redirects =
+      std::any_of(rule.filters.begin(), rule.filters.end(),
+                  [](const HttpRouteFilter& f) { return f.request_redirect.has_value(); });
+  if (!rule.backend_refs.empty() && redirects) {
+    return reader.Error(path, "RequestRedirect filter must not be used together with backendRefs");
+  }
+  if (ReplacesPrefixMatch(rule.filters, "RequestRedirect") && !HasOnePathPrefixMatch(rule)) {
+    return reader.Error(path,
+                        "When using RequestRedirect filter with path.replacePrefixMatch, exactly "
+                        "one PathPrefix match must be specified");
+  }
+  if (ReplacesPrefixMatch(rule.filters, "URLRewrite") && !HasOnePathPrefixMatch(rule)) {
+    return reader.Error(path,
+                        "When using URLRewrite filter with path.replacePrefixMatch, exactly one "
+                        "PathPrefix match must be specified");
+  }
+  // The CRD counts backendRefs with exists_one: the rule only applies when exactly one
+  // backendRef has such a filter.
+  auto backends_replacing = [&](absl::string_view type) {
+    return std::count_if(
+        rule.backend_refs.begin(), rule.backend_refs.end(),
+        [&](const HttpBackendRef& b) { return ReplacesPrefixMatch(b.filters, type); });
+  };
+  if (backends_replacing("RequestRedirect") == 1 && !HasOnePathPrefixMatch(rule)) {
+    return reader.Error(path,
+                        "Within backendRefs, when using RequestRedirect filter with "
+                        "path.replacePrefixMatch, exactly one PathPrefix match must be specified");
+  }
+  if (backends_replacing("URLRewrite") == 1 && !HasOnePathPrefixMatch(rule)) {
+    return reader.Error(path,
+                        "Within backendRefs, When using URLRewrite filter with "
+                        "path.replacePrefixMatch, exactly one PathPrefix match must be specified");
+  }
+  return rule;
+}
+
+absl::StatusOr<ParentReference> ReadParentRef(const ObjectReader& reader, const Json& value,
+                                              const std::string& path) {
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* object, reader.AsObject(value, path));
+  ParentReference ref;
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> group,
+                          GetCheckedString(reader, *object, path, "group", IsGroup, kGroupRule));
+  ref.group = group.value_or(kGatewayApiGroup);
+  STRATA_ASSIGN_OR_RETURN(std::optional<std::string> kind,
+                          GetCheckedString(reader, *object, path, "kind", IsKind, kKindRule));
+  ref.kind = kind.value_or("Gateway");
+  STRATA_ASSIGN_OR_RETURN(
+      std::optional<std::string> ns,
+      GetCheckedString(reader, *object, path, "namespace", IsNamespaceName, kDns1123LabelRule));
+  ref.namespace_ = ns.value_or("");
+  STRATA_ASSIGN_OR_RETURN(ref.name, GetRequiredCheckedString(reader, *object, path, "name",
+                                                             IsObjectName, kObjectNameRule));
+  STRATA_ASSIGN_OR_RETURN(
+      std::optional<std::string> section,
+      GetCheckedString(reader, *object, path, "sectionName", IsSectionName, kSectionNameRule));
+  ref.section_name = section.value_or("");
+  STRATA_ASSIGN_OR_RETURN(ref.port, reader.GetPort(*object, path, "port"));
+  return ref;
+}
+
+// The CEL rules of spec.parentRefs: references to one parent must be told apart by
+// sectionName (standard channel) or by sectionName and port (experimental channel); the
+// references pass if either channel's rules pass. The standard channel's message is given.
+absl::Status CheckParentRefs(const ObjectReader& reader, const std::vector<ParentReference>& refs) {
+  auto same_parent = [](const ParentReference& a, const ParentReference& b) {
+    return a.group == b.group && a.kind == b.kind && a.name == b.name &&
+           a.namespace_ == b.namespace_;
+  };
+  // `with_port`: the experimental channel's rules.
+  auto consistent = [&](bool with_port) {
+    for (const ParentReference& a : refs) {
+      for (const ParentReference& b : refs) {
+        if (!same_parent(a, b)) continue;
+        if (a.section_name.empty() != b.section_name.empty()) return false;
+        if (with_port && a.port.has_value() != b.port.has_value()) return false;
+      }
+    }
+    return true;
+  };
+  auto unique = [&](bool with_port) {
+    for (size_t i = 0; i < refs.size(); ++i) {
+      for (size_t j = i + 1; j < refs.size(); ++j) {
+        if (same_parent(refs[i], refs[j]) && refs[i].section_name == refs[j].section_name &&
+            (!with_port || refs[i].port == refs[j].port)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  };
+  if ((consistent(false) && unique(false)) || (consistent(true) && unique(true))) {
+    return absl::OkStatus();
+  }
+  if (!consistent(false)) {
+    return reader.Error("spec.parentRefs",
+                        "sectionName must be specified when parentRefs includes 2 or more "
+                        "references to the same parent");
+  }
+  return reader.Error("spec.parentRefs",
+                      "sectionName must be unique when parentRefs includes 2 or more references "
+                      "to the same parent");
+}
+
+absl::StatusOr<HttpRoute> ReadHttpRoute(ObjectReader& reader, const JsonObject& object) {
+  STRATA_ASSIGN_OR_RETURN(Metadata metadata,
+                          ReadMetadata(reader, object, "HTTPRoute", NameRule::kDns1123Subdomain));
+  HttpRoute route;
+  route.namespace_ = metadata.namespace_;
+  route.name = metadata.name;
+  route.created = metadata.created;
+  route.generation = metadata.generation;
+  route.uid = metadata.uid;
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
+  if (spec == nullptr) return reader.Error("spec", "required");
+
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* parents,
+                          GetBoundedList(reader, *spec, "spec", "parentRefs", kMaxParentRefs));
+  if (parents != nullptr) {
+    for (size_t i = 0; i < parents->size(); ++i) {
+      STRATA_ASSIGN_OR_RETURN(ParentReference ref,
+                              ReadParentRef(reader, (*parents)[i], Index("spec.parentRefs", i)));
+      route.parent_refs.push_back(std::move(ref));
+    }
+    STRATA_RETURN_IF_ERROR(CheckParentRefs(reader, route.parent_refs));
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* hostnames,
+                          GetBoundedList(reader, *spec, "spec", "hostnames", kMaxHostnames));
+  if (hostnames != nullptr) {
+    for (size_t i = 0; i < hostnames->size(); ++i) {
+      const std::string path = Index("spec.hostnames", i);
+      const auto* hostname = (*hostnames)[i].get_ptr<const std::string*>();
+      if (hostname == nullptr) return reader.Error(path, "must be a string");
+      if (!IsGatewayHostname(*hostname)) return reader.Error(path, kHostnameRule);
+      route.hostnames.push_back(*hostname);
+    }
+  }
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* rules,
+                          GetBoundedList(reader, *spec, "spec", "rules", kMaxRules));
+  if (rules == nullptr) {
+    route.rules.emplace_back().matches.emplace_back();  // the CRD's default: PathPrefix "/"
+    return route;
+  }
+  if (rules->empty()) return reader.Error("spec.rules", "must have at least one rule");
+  size_t total_matches = 0;
+  for (size_t i = 0; i < rules->size(); ++i) {
+    const std::string path = Index("spec.rules", i);
+    STRATA_ASSIGN_OR_RETURN(HttpRouteRule rule, ReadRouteRule(reader, (*rules)[i], path));
+    if (!rule.name.empty()) {
+      for (const HttpRouteRule& other : route.rules) {
+        if (other.name == rule.name) {
+          return reader.Error(Path(path, "name"),
+                              absl::StrCat("duplicate rule name \"", rule.name, "\""));
+        }
+      }
+    }
+    total_matches += rule.matches.size();
+    route.rules.push_back(std::move(rule));
+  }
+  if (total_matches > kMaxMatchesPerRoute) {
+    return reader.Error("spec.rules",
+                        "While 16 rules and 64 matches per rule are allowed, the total number of "
+                        "matches across all rules in a route must be less than 128");
+  }
+  return route;
+}
+
+// ---- ReferenceGrant.
+
+absl::StatusOr<ReferenceGrant> ReadReferenceGrant(ObjectReader& reader, const JsonObject& object) {
+  STRATA_ASSIGN_OR_RETURN(Metadata metadata, ReadMetadata(reader, object, "ReferenceGrant",
+                                                          NameRule::kDns1123Subdomain));
+  ReferenceGrant grant;
+  grant.namespace_ = metadata.namespace_;
+  grant.name = metadata.name;
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
+  if (spec == nullptr) return grant;  // optional in the CRD; grants nothing
+  // `group` must be present, and may be "" (the core group).
+  auto read_group = [&](const JsonObject& item,
+                        const std::string& path) -> absl::StatusOr<std::string> {
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> group,
+                            GetCheckedString(reader, item, path, "group", IsGroup, kGroupRule));
+    if (!group.has_value()) return reader.Error(Path(path, "group"), "required");
+    return *std::move(group);
+  };
+  for (absl::string_view key : {"from", "to"}) {
+    const std::string list_path = Path("spec", key);
+    STRATA_ASSIGN_OR_RETURN(const JsonArray* list,
+                            GetBoundedList(reader, *spec, "spec", key, kMaxGrantEntries));
+    if (list == nullptr || list->empty()) {
+      return reader.Error(list_path, "must have at least one entry");
+    }
+    for (size_t i = 0; i < list->size(); ++i) {
+      const std::string path = Index(list_path, i);
+      STRATA_ASSIGN_OR_RETURN(const JsonObject* item, reader.AsObject((*list)[i], path));
+      STRATA_ASSIGN_OR_RETURN(std::string group, read_group(*item, path));
+      STRATA_ASSIGN_OR_RETURN(
+          std::string kind,
+          GetRequiredCheckedString(reader, *item, path, "kind", IsKind, kKindRule));
+      if (key == "from") {
+        ReferenceGrantFrom from{std::move(group), std::move(kind), ""};
+        STRATA_ASSIGN_OR_RETURN(from.namespace_,
+                                GetRequiredCheckedString(reader, *item, path, "namespace",
+                                                         IsNamespaceName, kDns1123LabelRule));
+        grant.from.push_back(std::move(from));
+      } else {
+        STRATA_ASSIGN_OR_RETURN(
+            std::optional<std::string> name,
+            GetCheckedString(reader, *item, path, "name", IsObjectName, kObjectNameRule));
+        grant.to.push_back({std::move(group), std::move(kind), name.value_or("")});
+      }
+    }
+  }
+  return grant;
+}
+
 // An object read from a manifest, before it joins a ManifestSet.
+using ObjectVariant = std::variant<Service, EndpointSlice, Ingress, IngressClass, IngressRoute,
+                                   Namespace, GatewayClass, Gateway, HttpRoute, ReferenceGrant>;
+
 struct ParsedObject {
-  std::variant<Service, EndpointSlice, Ingress, IngressClass, IngressRoute> object;
+  ObjectVariant object;
   std::string kind;
   std::string where;   // "file: document N (Kind ns/name)", to start errors
   std::string origin;  // "file document N", to name it in other objects' errors
@@ -928,6 +2101,23 @@ absl::Status ReadObject(const Json& value, int document, std::optional<size_t> i
     STRATA_ASSIGN_OR_RETURN(parsed.object, ReadIngressRoute(reader, *object, group));
     // The two API groups are two kinds: the same name may exist in both.
     kind = absl::StrCat(*kind, ".", group);
+  } else if (*api_version == "v1" && *kind == "Namespace") {
+    STRATA_ASSIGN_OR_RETURN(parsed.object, ReadNamespace(reader, *object));
+  } else if ((*api_version == "gateway.networking.k8s.io/v1" ||
+              *api_version == "gateway.networking.k8s.io/v1beta1") &&
+             (*kind == "GatewayClass" || *kind == "Gateway" || *kind == "HTTPRoute" ||
+              *kind == "ReferenceGrant")) {
+    // v1beta1 serves the same schema. Both versions are one kind: one object of the API
+    // server, so the same name in both is a duplicate.
+    if (*kind == "GatewayClass") {
+      STRATA_ASSIGN_OR_RETURN(parsed.object, ReadGatewayClass(reader, *object));
+    } else if (*kind == "Gateway") {
+      STRATA_ASSIGN_OR_RETURN(parsed.object, ReadGateway(reader, *object));
+    } else if (*kind == "HTTPRoute") {
+      STRATA_ASSIGN_OR_RETURN(parsed.object, ReadHttpRoute(reader, *object));
+    } else {
+      STRATA_ASSIGN_OR_RETURN(parsed.object, ReadReferenceGrant(reader, *object));
+    }
   } else {
     ++context.skipped;
     return absl::OkStatus();
@@ -939,17 +2129,33 @@ absl::Status ReadObject(const Json& value, int document, std::optional<size_t> i
   return absl::OkStatus();
 }
 
-ObjectKey KeyOf(
-    const std::variant<Service, EndpointSlice, Ingress, IngressClass, IngressRoute>& object) {
+ObjectKey KeyOf(const ObjectVariant& object) {
   return std::visit(
       [](const auto& o) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(o)>, IngressClass>) {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, IngressClass> || std::is_same_v<T, Namespace> ||
+                      std::is_same_v<T, GatewayClass>) {
           return ObjectKey("", o.name);  // cluster-scoped
         } else {
           return ObjectKey(o.namespace_, o.name);
         }
       },
       object);
+}
+
+// The counter of ManifestStats for objects of type T.
+template <typename T>
+int& CounterOf(ManifestStats& stats) {
+  if constexpr (std::is_same_v<T, Service>) return stats.services;
+  if constexpr (std::is_same_v<T, EndpointSlice>) return stats.endpoint_slices;
+  if constexpr (std::is_same_v<T, Ingress>) return stats.ingresses;
+  if constexpr (std::is_same_v<T, IngressClass>) return stats.ingress_classes;
+  if constexpr (std::is_same_v<T, IngressRoute>) return stats.ingress_routes;
+  if constexpr (std::is_same_v<T, Namespace>) return stats.namespaces;
+  if constexpr (std::is_same_v<T, GatewayClass>) return stats.gateway_classes;
+  if constexpr (std::is_same_v<T, Gateway>) return stats.gateways;
+  if constexpr (std::is_same_v<T, HttpRoute>) return stats.http_routes;
+  if constexpr (std::is_same_v<T, ReferenceGrant>) return stats.reference_grants;
 }
 
 // The contents of the regular file `path`, or nullopt if it is not a regular file or is gone.
@@ -1025,12 +2231,7 @@ absl::Status ManifestSet::AddManifest(std::string_view file_name, std::string_vi
   for (ParsedObject& parsed : context.objects) {
     std::visit(
         [this](auto& o) {
-          using T = std::decay_t<decltype(o)>;
-          ++(std::is_same_v<T, Service>         ? stats_.services
-             : std::is_same_v<T, EndpointSlice> ? stats_.endpoint_slices
-             : std::is_same_v<T, Ingress>       ? stats_.ingresses
-             : std::is_same_v<T, IngressClass>  ? stats_.ingress_classes
-                                                : stats_.ingress_routes);
+          ++CounterOf<std::decay_t<decltype(o)>>(stats_);
           AddToState(ApiObject(std::move(o)), state_);
         },
         parsed.object);
@@ -1071,6 +2272,16 @@ void AddToState(const ApiObject& object, ClusterState& state) {
     auto [it, inserted] =
         state.ingress_routes.try_emplace({route->namespace_, route->name}, *route);
     if (!inserted && route->api_group == "traefik.io") it->second = *route;
+  } else if (const auto* ns = std::get_if<Namespace>(&object)) {
+    state.namespaces.insert_or_assign(ns->name, *ns);
+  } else if (const auto* gateway_class = std::get_if<GatewayClass>(&object)) {
+    state.gateway_classes.insert_or_assign(gateway_class->name, *gateway_class);
+  } else if (const auto* gateway = std::get_if<Gateway>(&object)) {
+    state.gateways.insert_or_assign({gateway->namespace_, gateway->name}, *gateway);
+  } else if (const auto* http_route = std::get_if<HttpRoute>(&object)) {
+    state.http_routes.insert_or_assign({http_route->namespace_, http_route->name}, *http_route);
+  } else if (const auto* grant = std::get_if<ReferenceGrant>(&object)) {
+    state.reference_grants.insert_or_assign({grant->namespace_, grant->name}, *grant);
   }
 }
 

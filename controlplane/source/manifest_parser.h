@@ -18,14 +18,18 @@ namespace strata::source {
 
 // Reads Kubernetes manifests (YAML or JSON, several documents per file) into a ClusterState.
 //
-// Objects read: `v1` Service, `discovery.k8s.io/v1` EndpointSlice, `networking.k8s.io/v1`
-// Ingress and IngressClass, and Traefik's IngressRoute (`traefik.io/v1alpha1` and
-// `traefik.containo.us/v1alpha1`; its `match` must parse as a Traefik v3 rule), also as the
-// items of a `v1` List. Every document must be an object with
-// string `apiVersion` and `kind`; objects of any other kind are skipped and counted. Fields strata
-// does not use are ignored; the ones it uses are validated and defaulted as the Kubernetes API
-// server would (metadata.namespace "default", protocol TCP, absent targetPort = port, absent
-// ready/serving = true, ...).
+// Objects read: `v1` Service and Namespace, `discovery.k8s.io/v1` EndpointSlice,
+// `networking.k8s.io/v1` Ingress and IngressClass, Traefik's IngressRoute (`traefik.io/v1alpha1`
+// and `traefik.containo.us/v1alpha1`; its `match` must parse as a Traefik v3 rule), and the
+// Gateway API's GatewayClass, Gateway, HTTPRoute and ReferenceGrant
+// (`gateway.networking.k8s.io/v1`, or `v1beta1`, which has the same schema), also as the items
+// of a `v1` List. Every document must be an object with string `apiVersion` and `kind`; objects
+// of any other kind are skipped and counted. Fields strata does not use are ignored; the ones it
+// uses are validated and defaulted as the Kubernetes API server would (metadata.namespace
+// "default", protocol TCP, absent targetPort = port, absent ready/serving = true, ...); for the
+// Gateway API, as the v1.6.1 CRDs do (schema, defaults and CEL rules), e.g.
+//   routes.yaml: document 1 (HTTPRoute shop/web): spec.rules[0].matches[1].path.value: must
+//   start with "/".
 //
 // Errors are InvalidArgument and name the file, the document (1-based, in the YAML stream), the
 // object when known, and the field:
@@ -38,13 +42,18 @@ inline constexpr size_t kMaxManifestFileBytes = size_t{16} << 20;
 
 struct ManifestStats {
   int files = 0;
-  int documents = 0;        // non-empty YAML documents
-  int services = 0;         // Services read
-  int endpoint_slices = 0;  // EndpointSlices read
-  int ingresses = 0;        // Ingresses read
-  int ingress_classes = 0;  // IngressClasses read
-  int ingress_routes = 0;   // Traefik IngressRoutes read (both API groups)
-  int skipped_objects = 0;  // objects of other kinds
+  int documents = 0;         // non-empty YAML documents
+  int services = 0;          // Services read
+  int endpoint_slices = 0;   // EndpointSlices read
+  int ingresses = 0;         // Ingresses read
+  int ingress_classes = 0;   // IngressClasses read
+  int ingress_routes = 0;    // Traefik IngressRoutes read (both API groups)
+  int namespaces = 0;        // Namespaces read
+  int gateway_classes = 0;   // GatewayClasses read
+  int gateways = 0;          // Gateways read
+  int http_routes = 0;       // HTTPRoutes read
+  int reference_grants = 0;  // ReferenceGrants read
+  int skipped_objects = 0;   // objects of other kinds
 };
 
 // Collects the objects of several manifest files into one ClusterState.
@@ -70,11 +79,13 @@ class ManifestSet {
 // document (it must carry kind and apiVersion). `where` starts error messages, e.g.
 // "Ingress shop/web: spec.rules[0].host: ...". Objects of other kinds give the monostate.
 using ApiObject =
-    std::variant<std::monostate, Service, EndpointSlice, Ingress, IngressClass, IngressRoute>;
+    std::variant<std::monostate, Service, EndpointSlice, Ingress, IngressClass, IngressRoute,
+                 Namespace, GatewayClass, Gateway, HttpRoute, ReferenceGrant>;
 absl::StatusOr<ApiObject> ReadApiObject(const nlohmann::json& object, std::string_view where);
 
-// Adds `object` (not the monostate) to `state` as AddManifest would, under `key` (namespace
-// and name; "" namespace for an IngressClass). Of two IngressRoutes with one namespace/name
+// Adds `object` (not the monostate) to `state` as AddManifest would, under its namespace and
+// name (its name alone for the cluster-scoped IngressClass, Namespace and GatewayClass),
+// replacing an object of the same kind and key. Of two IngressRoutes with one namespace/name
 // the traefik.io one is kept.
 void AddToState(const ApiObject& object, ClusterState& state);
 

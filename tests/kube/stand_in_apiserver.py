@@ -5,9 +5,9 @@ It keeps objects in memory and reproduces the list/watch behaviour of ../shared/
 KUBE_API.md section 1.14: paged lists with one resourceVersion for every page, continue tokens
 that expire, watches as chunked JSON streams (ADDED/MODIFIED/DELETED/BOOKMARK/ERROR), a bounded
 history whose compaction turns old watches into ERROR 410 events, timeoutSeconds, watch-list
-refused with 422, Status bodies for errors. It serves enough discovery for kubectl to create,
-get, replace, delete and watch the kinds strata reads, checks resourceVersion on updates (409),
-and has a status subresource.
+refused with 422, Status bodies for errors. It serves enough discovery (and OpenAPI v3) for
+kubectl to create, apply, get, replace, delete and watch the kinds strata reads, checks
+resourceVersion on updates (409), and has a status subresource.
 
 Usage: stand_in_apiserver.py [--port N] [--tls-cert F --tls-key F] [--token-file F]
                              [--bookmark-interval S]
@@ -49,10 +49,15 @@ RESOURCES = {
     ("coordination.k8s.io", "v1", "leases"): ("Lease", True, True),
     ("traefik.io", "v1alpha1", "ingressroutes"): ("IngressRoute", True, False),
     ("traefik.containo.us", "v1alpha1", "ingressroutes"): ("IngressRoute", True, False),
+    ("gateway.networking.k8s.io", "v1", "gatewayclasses"): ("GatewayClass", False, False),
+    ("gateway.networking.k8s.io", "v1", "gateways"): ("Gateway", True, False),
+    ("gateway.networking.k8s.io", "v1", "httproutes"): ("HTTPRoute", True, False),
+    ("gateway.networking.k8s.io", "v1", "referencegrants"): ("ReferenceGrant", True, False),
 }
 SHORT_NAMES = {"services": ["svc"], "ingresses": ["ing"], "namespaces": ["ns"],
-               "events": ["ev"]}
-WITH_STATUS = {"services", "ingresses", "ingressroutes"}
+               "events": ["ev"], "gateways": ["gtw"], "referencegrants": ["refgrant"]}
+WITH_STATUS = {"services", "ingresses", "ingressroutes", "gatewayclasses", "gateways",
+               "httproutes"}
 
 
 def api_version(group, version):
@@ -213,7 +218,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "PUT" and name is not None:
             return self.update(group, version, plural, namespace, name, sub, kind)
         if method == "PATCH" and name is not None:
-            return self.patch(group, version, plural, namespace, name, kind)
+            return self.patch(group, version, plural, namespace, name, sub, kind)
         if method == "DELETE" and name is not None:
             return self.delete(group, version, plural, namespace, name, kind)
         return self.fail(405, "MethodNotAllowed", f"{method} is not supported here")
@@ -240,7 +245,49 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- discovery (what kubectl needs) --------------------------------------------------
 
+    def openapi_v3(self, parts):
+        """Just enough OpenAPI v3 for `kubectl apply` and `kubectl create` with validation on:
+        every PATCH operation takes `fieldValidation`, so kubectl leaves validation to the
+        server (which the stand-in skips) instead of downloading schemas, and takes only merge
+        patches, so kubectl does not look for a kind's schema to build a strategic one."""
+        def gv_path(group, version):
+            return f"apis/{group}/{version}" if group else f"api/{version}"
+
+        gvs = sorted({(g, v) for (g, v, _) in RESOURCES})
+        if parts == ["openapi", "v3"]:
+            paths = {gv_path(g, v): {"serverRelativeURL": f"/openapi/v3/{gv_path(g, v)}?hash=0"}
+                     for g, v in gvs}
+            self.send_json(200, {"paths": paths})
+            return True
+        wanted = "/".join(parts[2:])
+        for group, version in gvs:
+            if gv_path(group, version) != wanted:
+                continue
+            paths = {}
+            for (g, v, plural), (kind, namespaced, _) in sorted(RESOURCES.items()):
+                if (g, v) != (group, version):
+                    continue
+                scope = "namespaces/{namespace}/" if namespaced else ""
+                gvk = {"group": g, "version": v, "kind": kind}
+                patch = {
+                    "operationId": f"patch{kind}",
+                    "x-kubernetes-group-version-kind": gvk,
+                    "parameters": [{"name": "fieldValidation", "in": "query",
+                                    "schema": {"type": "string"}}],
+                    "requestBody": {"content": {"application/merge-patch+json": {
+                        "schema": {"type": "object"}}}},
+                    "responses": {"200": {"description": "OK"}},
+                }
+                paths[f"/{wanted}/{scope}{plural}/{{name}}"] = {"patch": patch}
+            self.send_json(200, {"openapi": "3.0.0",
+                                 "info": {"title": "Kubernetes (stand-in)", "version": "v1.32.0"},
+                                 "paths": paths, "components": {"schemas": {}}})
+            return True
+        return False
+
     def discovery(self, parts):
+        if parts[:2] == ["openapi", "v3"]:
+            return self.openapi_v3(parts)
         if parts == ["api"]:
             self.send_json(200, {"kind": "APIVersions", "versions": ["v1"],
                                  "serverAddressByClientCIDRs": []})
@@ -578,7 +625,7 @@ class Handler(BaseHTTPRequestHandler):
             store.record(group, plural, "MODIFIED", new)
         self.send_json(200, new)
 
-    def patch(self, group, version, plural, namespace, name, kind):
+    def patch(self, group, version, plural, namespace, name, sub, kind):
         content_type = self.headers.get("Content-Type", "")
         if content_type not in ("application/merge-patch+json",
                                 "application/strategic-merge-patch+json"):
@@ -606,7 +653,20 @@ class Handler(BaseHTTPRequestHandler):
             old = store.objects.get(key)
             if old is None:
                 return self.fail(404, "NotFound", f'{plural} "{name}" not found')
+            if plural in WITH_STATUS:
+                # The status subresource: /status patches only the status, the object
+                # everything else.
+                if sub == "status":
+                    patch = {"status": patch["status"]} if "status" in patch else {}
+                else:
+                    patch.pop("status", None)
             new = merge(json.loads(json.dumps(old)), patch)
+            if sub != "status":
+                # As the API server: a change outside metadata and status is a new generation.
+                def body(o):
+                    return {k: v for k, v in o.items() if k not in ("metadata", "status")}
+                if body(new) != body(old):
+                    new["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
             new["metadata"]["resourceVersion"] = store.next_rv()
             store.objects[key] = new
             store.record(group, plural, "MODIFIED", new)
