@@ -73,9 +73,15 @@ ABSL_FLAG(std::string, edge_service, "strata-system/strata-edge",
           "addresses app tiers accept PROXY protocol from.");
 ABSL_FLAG(std::string, ingress_controller, "strata.dev/ingress-controller",
           "IngressClass spec.controller value of the classes strata serves.");
+ABSL_FLAG(std::string, gateway_controller, "strata.dev/gateway-controller",
+          "GatewayClass spec.controllerName of the classes strata serves.");
+ABSL_FLAG(int, gateway_http_port, 80,
+          "The port of a Gateway's HTTP listeners: the edge Service's port in front of "
+          "--edge_http_port. Listeners on other ports are not served (PortUnavailable).");
 ABSL_FLAG(std::string, catch_all_namespaces, "",
-          "Comma-separated namespaces whose host-less Ingress rules, default backends and "
-          "Host-less IngressRoute rules may catch requests for hosts nobody owns. Empty: none "
+          "Comma-separated namespaces whose host-less Ingress rules, default backends, "
+          "Host-less IngressRoute rules and HTTPRoutes without a hostname on a listener without "
+          "one may catch requests for hosts nobody owns. Empty: none "
           "may; such hosts get 404.");
 ABSL_FLAG(absl::Duration, debounce, absl::Milliseconds(100),
           "Quiet time that ends a burst of changes before it is pushed.");
@@ -119,6 +125,13 @@ int main(int argc, char** argv) {
   }
   tiers.edge_service = {edge_service[0], edge_service[1]};
   tiers.ingress_controller = absl::GetFlag(FLAGS_ingress_controller);
+  tiers.gateway_controller = absl::GetFlag(FLAGS_gateway_controller);
+  const int gateway_port = absl::GetFlag(FLAGS_gateway_http_port);
+  if (gateway_port < 1 || gateway_port > 65535) {
+    STRATA_LOG(ERROR) << "--gateway_http_port: must be 1..65535";
+    return 1;
+  }
+  tiers.gateway_http_port = static_cast<uint32_t>(gateway_port);
   for (absl::string_view ns :
        absl::StrSplit(absl::GetFlag(FLAGS_catch_all_namespaces), ',', absl::SkipEmpty())) {
     tiers.catch_all_namespaces.insert(std::string(ns));

@@ -99,6 +99,18 @@ std::vector<ResourceType> KubeSource::Kinds() {
       {"networking.k8s.io", "v1", "ingressclasses", "IngressClass"},
       {"traefik.io", "v1alpha1", "ingressroutes", "IngressRoute", /*optional=*/true},
       {"traefik.containo.us", "v1alpha1", "ingressroutes", "IngressRoute", /*optional=*/true},
+      // Only for listeners that select route namespaces by label: without permission to list
+      // them (403), there are none.
+      {"", "v1", "namespaces", "Namespace", /*optional=*/true},
+      // The Gateway API: its CRDs may not be installed (404).
+      {"gateway.networking.k8s.io", "v1", "gatewayclasses", "GatewayClass", /*optional=*/true},
+      {"gateway.networking.k8s.io", "v1", "gateways", "Gateway", /*optional=*/true},
+      {"gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute", /*optional=*/true},
+      {"gateway.networking.k8s.io", "v1", "referencegrants", "ReferenceGrant", /*optional=*/true},
+      // Gateway API releases before v1.5 serve ReferenceGrant only as v1beta1; where both
+      // versions are served they are the same objects.
+      {"gateway.networking.k8s.io", "v1beta1", "referencegrants", "ReferenceGrant",
+       /*optional=*/true},
   };
 }
 
@@ -160,7 +172,9 @@ void KubeSource::PublishLoop() {
     if (!announced) {
       STRATA_LOG(INFO) << "Kubernetes API: every kind listed; serving " << state->services.size()
                        << " Services, " << state->ingresses.size() << " Ingresses, "
-                       << state->ingress_routes.size() << " IngressRoutes";
+                       << state->ingress_routes.size() << " IngressRoutes, "
+                       << state->gateways.size() << " Gateways, " << state->http_routes.size()
+                       << " HTTPRoutes";
       announced = true;
     }
     callback_(state);

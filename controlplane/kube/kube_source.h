@@ -20,10 +20,13 @@ namespace strata::kube {
 
 // The cluster state from a Kubernetes API server: one Reflector per kind strata reads
 // (Services, EndpointSlices, Ingresses, IngressClasses, Traefik IngressRoutes in both API
-// groups). Each object is validated as a manifest is when it arrives; a malformed one is
-// skipped with a log line and does not affect the others. Once every kind has been listed,
-// `callback` gets the whole state, and again after each burst of changes (debounced).
-// A kind the server does not have (IngressRoute without Traefik's CRDs) counts as empty.
+// groups, Namespaces, and the Gateway API's GatewayClasses, Gateways, HTTPRoutes and
+// ReferenceGrants, `gateway.networking.k8s.io/v1`). Each object is validated as a manifest is
+// when it arrives; a malformed one is skipped with a log line and does not affect the others.
+// Once every kind has been listed, `callback` gets the whole state, and again after each burst
+// of changes (debounced). A kind the server does not have (IngressRoute without Traefik's CRDs,
+// the Gateway API without its CRDs) counts as empty, and so do Namespaces when listing them is
+// forbidden (403).
 class KubeSource {
  public:
   using Callback = std::function<void(const source::ClusterStateConstSharedPtr&)>;

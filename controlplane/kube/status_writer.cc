@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/logging.h"
+#include "controlplane/kube/gateway_status.h"
 #include "nlohmann/json.hpp"
 
 namespace strata::kube {
@@ -46,6 +47,35 @@ struct Target {
   const std::string* uid = nullptr;
 };
 
+Json WithoutTimes(Json json) {
+  if (json.is_object()) {
+    json.erase("lastTransitionTime");
+    for (auto& [key, value] : json.items()) value = WithoutTimes(value);
+  } else if (json.is_array()) {
+    for (Json& value : json) value = WithoutTimes(value);
+  }
+  return json;
+}
+
+// What `desired` makes of an empty status, without transition times: a digest of it.
+Json ApplyTo(const translate::GatewayClassStatus& desired) {
+  Json status = Json::object();
+  ApplyGatewayClassStatus(desired, "", status);
+  return WithoutTimes(status);
+}
+
+Json ApplyTo(const translate::GatewayStatus& desired) {
+  Json status = Json::object();
+  ApplyGatewayStatus(desired, "", status);
+  return WithoutTimes(status);
+}
+
+Json ApplyTo(const translate::HttpRouteStatus& desired, const std::string& controller) {
+  Json status = Json::object();
+  ApplyHttpRouteStatus(desired, controller, "", status);
+  return WithoutTimes(status);
+}
+
 }  // namespace
 
 StatusWriter::StatusWriter(ApiClient& client, Clock& clock) : client_(client), clock_(clock) {
@@ -62,6 +92,7 @@ StatusWriter::~StatusWriter() {
 
 void StatusWriter::SetLeader(bool leader) {
   absl::MutexLock lock(&mu_);
+  if (!leader) written_.clear();  // the next term checks every object again
   leader_ = leader;
 }
 
@@ -102,8 +133,8 @@ void StatusWriter::Update(const source::ClusterState& state,
     annotations[source::kProblemsAnnotation] = problems.empty() ? Json(nullptr) : Json(problems);
     writes.push_back(
         {"PATCH", target.path, Dump(Json{{"metadata", {{"annotations", annotations}}}}),
-         absl::StrCat(problems.empty() ? "clear the problems of " : "report problems on ",
-                      object)});
+         absl::StrCat(problems.empty() ? "clear the problems of " : "report problems on ", object),
+         nullptr, ""});
     if (problems.empty()) continue;
     std::string message = problems.substr(0, kMaxEventMessage);
     const std::string event_name =
@@ -128,11 +159,85 @@ void StatusWriter::Update(const source::ClusterState& state,
                   {"lastTimestamp", now},
                   {"count", 1}};
     writes.push_back({"POST", absl::StrCat("/api/v1/namespaces/", served.namespace_, "/events"),
-                      Dump(event), absl::StrCat("an Event on ", object)});
+                      Dump(event), absl::StrCat("an Event on ", object), nullptr, ""});
   }
+  AddGatewayApiWrites(config.gateway_api, writes);
   absl::MutexLock lock(&mu_);
+  // Status already in place (as far as this term knows) is not checked again.
+  writes.erase(std::remove_if(writes.begin(), writes.end(),
+                              [this](const Write& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                                if (w.digest.empty()) return false;
+                                auto it = written_.find(w.path);
+                                return it != written_.end() && it->second == w.digest;
+                              }),
+               writes.end());
   pending_ = std::move(writes);  // the latest state supersedes what was not written yet
   ++generation_;
+}
+
+void StatusWriter::AddGatewayApiWrites(const translate::GatewayApiStatus& status,
+                                       std::vector<Write>& writes) {
+  const std::string group_path = absl::StrCat("/apis/", source::kGatewayApiGroup, "/v1/");
+  const std::string controller = status.controller_name;
+  for (const translate::GatewayClassStatus& c : status.classes) {
+    writes.push_back(
+        {"STATUS", absl::StrCat(group_path, "gatewayclasses/", c.name), "",
+         absl::StrCat("the status of GatewayClass ", c.name),
+         [c](const std::string& now, Json& json) { return ApplyGatewayClassStatus(c, now, json); },
+         Dump(ApplyTo(c))});
+  }
+  for (const translate::GatewayStatus& g : status.gateways) {
+    writes.push_back(
+        {"STATUS", absl::StrCat(group_path, "namespaces/", g.key.first, "/gateways/", g.key.second),
+         "", absl::StrCat("the status of Gateway ", g.key.first, "/", g.key.second),
+         [g](const std::string& now, Json& json) { return ApplyGatewayStatus(g, now, json); },
+         Dump(ApplyTo(g))});
+  }
+  for (const translate::HttpRouteStatus& r : status.routes) {
+    writes.push_back(
+        {"STATUS",
+         absl::StrCat(group_path, "namespaces/", r.key.first, "/httproutes/", r.key.second), "",
+         absl::StrCat("the status of HTTPRoute ", r.key.first, "/", r.key.second),
+         [r, controller](const std::string& now, Json& json) {
+           return ApplyHttpRouteStatus(r, controller, now, json);
+         },
+         Dump(ApplyTo(r, controller))});
+  }
+}
+
+bool StatusWriter::Perform(const Write& write) {
+  absl::StatusOr<HttpResponse> response;
+  std::string what_failed;
+  if (write.update_status) {
+    // Read, merge, write back with the resourceVersion read: a 409 means someone else
+    // changed the object meanwhile, and the retry reads it again.
+    response = client_.Call("GET", write.path, "");
+    if (response.ok() && response->status == 200) {
+      Json object = Json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+      if (!object.is_object()) {
+        STRATA_LOG(WARNING) << "status: " << write.path << " is not a JSON object";
+        return false;
+      }
+      const std::string now =
+          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone());
+      Json& status = object["status"];
+      if (!write.update_status(now, status)) return true;  // already as it should be
+      response = client_.Call("PUT", absl::StrCat(write.path, "/status"), Dump(object));
+    }
+  } else {
+    response = client_.Call(write.method, write.path, write.body);
+  }
+  const bool ok = response.ok() && (response->status / 100 == 2 ||
+                                    // the Event is there already (posted by us or a peer)
+                                    (write.method == "POST" && response->status == 409) ||
+                                    // the object is gone
+                                    response->status == 404);
+  if (!ok) {
+    STRATA_LOG(WARNING) << "status: could not write " << write.what << ": "
+                        << (response.ok() ? DescribeError(*response)
+                                          : std::string(response.status().message()));
+  }
+  return ok;
 }
 
 bool StatusWriter::AwaitIdle(absl::Duration timeout) const {
@@ -158,21 +263,11 @@ void StatusWriter::Run() {
       generation = generation_;
       busy_ = true;
     }
-    absl::StatusOr<HttpResponse> response = client_.Call(write.method, write.path, write.body);
-    const bool ok = response.ok() && (response->status / 100 == 2 ||
-                                      // the Event is there already (posted by us or a peer)
-                                      (write.method == "POST" && response->status == 409) ||
-                                      // the object is gone
-                                      response->status == 404);
-    if (!ok) {
-      STRATA_LOG(WARNING) << "status: could not write " << write.what << ": "
-                          << (response.ok() ? DescribeError(*response)
-                                            : std::string(response.status().message()))
-                          << "; trying again in " << retry;
-    }
+    const bool ok = Perform(write);
     absl::MutexLock lock(&mu_);
     busy_ = false;
     if (ok) {
+      if (!write.digest.empty()) written_[write.path] = write.digest;
       retry = kFirstRetry;
       continue;
     }

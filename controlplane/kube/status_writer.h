@@ -2,6 +2,8 @@
 #define STRATA_CONTROLPLANE_KUBE_STATUS_WRITER_H_
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,16 +14,20 @@
 #include "controlplane/kube/api_client.h"
 #include "controlplane/source/cluster_state.h"
 #include "controlplane/translate/two_tier.h"
+#include "nlohmann/json.hpp"
 
 namespace strata::kube {
 
 // Tells users, on their own objects, what the translation refused: for every Ingress and
 // IngressRoute strata serves, the annotation strata.dev/problems holds its problems (one per
 // line) and is removed once there are none, and each new set of problems is also a Warning
-// Event on the object (`kubectl describe` shows it). Only the leader writes. Writes are
-// derived from the whole state each time, so they are idempotent: a new leader, or a write
-// seen back through the watch, changes nothing. Event names are a stable hash of the object
-// and the message, so two replicas never post the same Event twice.
+// Event on the object (`kubectl describe` shows it). GatewayClasses, Gateways and HTTPRoutes
+// get the conditions of the Gateway API in their status subresource: read, merged (other
+// controllers' entries stay) and written back only when it changes, with the
+// resourceVersion read, so a concurrent change is never overwritten. Only the leader writes.
+// Writes are derived from the whole state each time, so they are idempotent: a new leader,
+// or a write seen back through the watch, changes nothing. Event names are a stable hash of
+// the object and the message, so two replicas never post the same Event twice.
 class StatusWriter {
  public:
   StatusWriter(ApiClient& client, Clock& clock);
@@ -42,7 +48,16 @@ class StatusWriter {
     std::string path;
     std::string body;
     std::string what;  // for the log
+    // A status write: GET `path`, let this change the object's `status` (false: nothing to
+    // change), PUT it to `path`/status. Gets the time for new condition transitions.
+    std::function<bool(const std::string& now, nlohmann::json& status)> update_status;
+    // Once written, `path` has the status described by `digest`.
+    std::string digest;
   };
+  // Performs `write`; true when it is done (or moot: the object is gone).
+  bool Perform(const Write& write);
+  static void AddGatewayApiWrites(const translate::GatewayApiStatus& status,
+                                  std::vector<Write>& writes);
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
 
   ApiClient& client_;
@@ -53,6 +68,9 @@ class StatusWriter {
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<Write> pending_ ABSL_GUARDED_BY(mu_);  // from the latest Update
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;     // Updates so far
+  // Status written as leader: object path → digest of the Gateway API status it holds.
+  // Cleared on losing leadership, so a new term checks every object once.
+  std::map<std::string, std::string> written_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

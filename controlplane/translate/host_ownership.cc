@@ -25,14 +25,19 @@ std::string Describe(const HostClaim& claim) {
                       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", claim.created, absl::UTCTimeZone()));
 }
 
-// The wildcard that covers the exact `host`: "*.example.com" for "api.example.com". Ingress and
-// Traefik wildcards match exactly one label, so "deep.api.example.com" is not under it. None
-// for a wildcard or a single-label host.
-std::optional<std::string> CoveringWildcard(absl::string_view host) {
-  if (absl::StartsWith(host, "*")) return std::nullopt;
-  const size_t dot = host.find('.');
-  if (dot == absl::string_view::npos || dot + 1 == host.size()) return std::nullopt;
-  return absl::StrCat("*.", host.substr(dot + 1));
+// The wildcards above `host`, nearest first: "*.b.example.com" and "*.example.com" for
+// "a.b.example.com", only "*.example.com" for "*.b.example.com". The first one of an exact
+// host covers it whatever the wildcard's kind; the others only as any-depth wildcards.
+std::vector<std::string> WildcardsAbove(absl::string_view host) {
+  std::vector<std::string> out;
+  absl::string_view rest = host;
+  if (absl::StartsWith(rest, "*.")) rest.remove_prefix(2);
+  for (size_t dot = rest.find('.'); dot != absl::string_view::npos; dot = rest.find('.')) {
+    rest.remove_prefix(dot + 1);
+    if (rest.empty()) break;
+    out.push_back(absl::StrCat("*.", rest));
+  }
+  return out;
 }
 
 }  // namespace
@@ -60,6 +65,9 @@ HostOwnership ResolveHostOwnership(const std::vector<HostClaim>& claims,
 
   // Normalised host → the index of the claim that won it.
   std::map<std::string, size_t> winners;
+  // Wildcards won by an any-depth claim → that claim. (A one-label claim of the owning
+  // namespace may share the wildcard; the any-depth one makes it cover deeper names.)
+  std::map<std::string, size_t> deep_winners;
   for (size_t i : order) {
     const HostClaim& claim = claims[i];
     ClaimVerdict& verdict = result.verdicts[i];
@@ -76,6 +84,7 @@ HostOwnership ResolveHostOwnership(const std::vector<HostClaim>& claims,
       const HostClaim& owner = claims[won->second];
       if (owner.namespace_ == claim.namespace_) {
         verdict.accepted = true;
+        if (claim.any_depth && absl::StartsWith(host, "*.")) deep_winners.emplace(host, i);
       } else {
         verdict.reason =
             absl::StrCat("host \"", host, "\" belongs to namespace \"", owner.namespace_,
@@ -89,18 +98,28 @@ HostOwnership ResolveHostOwnership(const std::vector<HostClaim>& claims,
                                     "least two labels after \"*.\"");
       continue;
     }
-    if (std::optional<std::string> wildcard = CoveringWildcard(host)) {
-      auto w = winners.find(*wildcard);
-      if (w != winners.end() && claims[w->second].namespace_ != claim.namespace_) {
-        const HostClaim& owner = claims[w->second];
-        verdict.reason =
-            absl::StrCat("host \"", host, "\" falls under \"", *wildcard, "\", which namespace \"",
-                         owner.namespace_, "\" claimed first (", Describe(owner), ")");
-        continue;
+    std::optional<size_t> cover;  // an older claim of another namespace above this host
+    std::string cover_host;
+    const std::vector<std::string> above = WildcardsAbove(host);
+    for (size_t k = 0; k < above.size() && !cover.has_value(); ++k) {
+      const bool exact_below = k == 0 && !absl::StartsWith(host, "*");
+      const auto& held = exact_below ? winners : deep_winners;
+      auto w = held.find(above[k]);
+      if (w != held.end() && claims[w->second].namespace_ != claim.namespace_) {
+        cover = w->second;
+        cover_host = above[k];
       }
+    }
+    if (cover.has_value()) {
+      const HostClaim& owner = claims[*cover];
+      verdict.reason =
+          absl::StrCat("host \"", host, "\" falls under \"", cover_host, "\", which namespace \"",
+                       owner.namespace_, "\" claimed first (", Describe(owner), ")");
+      continue;
     }
     winners.emplace(host, i);
     verdict.accepted = true;
+    if (claim.any_depth && absl::StartsWith(host, "*.")) deep_winners.emplace(host, i);
   }
   for (const auto& [host, index] : winners) result.owners.emplace(host, claims[index].namespace_);
   return result;

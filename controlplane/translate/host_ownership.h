@@ -21,6 +21,9 @@ struct HostClaim {
   // metadata.creationTimestamp; absl::InfiniteFuture() when the object has none (a manifest
   // written by hand), so it loses to every dated claim.
   absl::Time created;
+  // A Gateway API wildcard, which matches names of any depth ("*.example.com" also matches
+  // "a.b.example.com"); Ingress and Traefik wildcards match exactly one label.
+  bool any_depth = false;
 };
 
 struct HostOwnershipPolicy {
@@ -47,12 +50,12 @@ std::string NormalizeClaimedHost(const std::string& host);
 
 // Decides which namespace owns each host. The oldest claim wins (creationTimestamp, then
 // namespace, then name, then kind): every claim of the owning namespace is accepted, every
-// claim from another namespace refused with the owner named. An exact host is also refused
-// when an older claim of another namespace holds the wildcard covering it (one label, as
-// Ingress and Traefik wildcards match), so a newcomer cannot cut a name out of someone else's
-// wildcard. A wildcard over a top-level domain ("*.com") is refused, and the catch-all "*" is
-// only accepted from `policy.catch_all_namespaces`. Pure and deterministic: the same claims in any
-// order give the same owners.
+// claim from another namespace refused with the owner named. A host is also refused when an
+// older claim of another namespace holds a wildcard covering it (the one-label wildcard just
+// above an exact host, or any wildcard above it claimed with `any_depth`), so a newcomer
+// cannot cut a name out of someone else's wildcard. A wildcard over a top-level domain ("*.com") is
+// refused, and the catch-all "*" is only accepted from `policy.catch_all_namespaces`. Pure and
+// deterministic: the same claims in any order give the same owners.
 HostOwnership ResolveHostOwnership(const std::vector<HostClaim>& claims,
                                    const HostOwnershipPolicy& policy);
 

@@ -1,6 +1,7 @@
 #include "controlplane/translate/two_tier.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -11,6 +12,8 @@
 #include <variant>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -30,6 +33,8 @@
 #include "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.pb.h"
 #include "envoy/type/matcher/v3/regex.pb.h"
 #include "envoy/type/matcher/v3/string.pb.h"
+#include "envoy/type/v3/percent.pb.h"
+#include "google/protobuf/duration.pb.h"
 #include "re2/re2.h"
 
 namespace strata::translate {
@@ -64,13 +69,15 @@ struct Backend {
 
 // One route of a virtual host before ordering.
 struct RouteEntry {
-  // Sort key: IngressRoute routes (by priority, highest first) come before Ingress paths
-  // (longest first, Exact before Prefix), which come before a default backend; then the
-  // oldest object, then namespace/name and position, so the output does not depend on input
-  // order.
+  // Sort key: IngressRoute routes (by priority, highest first) come before HTTPRoute rules
+  // (Gateway API precedence), then Ingress paths (longest first, Exact before Prefix), then
+  // a default backend; then the oldest object, then namespace/name and position, so the
+  // output does not depend on input order.
   int source_rank = 0;
-  int64_t rank = 0;  // -priority, or -path length
-  int exactness = 0;
+  // Within a source: {-priority} for IngressRoute, {-path length, Exact 0 / Prefix 1} for
+  // Ingress, {path kind, -path length, method 0 / none 1, -headers, -query params} for
+  // HTTPRoute.
+  std::array<int64_t, 5> order{};
   absl::Time created;
   std::string namespace_;
   std::string name;
@@ -80,17 +87,22 @@ struct RouteEntry {
   const Origin* origin = nullptr;
   Route route;
   std::vector<Backend> backends;
+  // Under a wildcard host, match only one label more (Ingress and Traefik); Gateway API
+  // wildcards match any depth.
+  bool one_label = true;
 
-  auto SortKey() const {
-    return std::tie(source_rank, rank, exactness, created, namespace_, name, position);
-  }
+  auto SortKey() const { return std::tie(source_rank, order, created, namespace_, name, position); }
 };
 
 // A claim to a host with the routes that depend on it.
 struct Claim {
   const Origin* origin = nullptr;
-  std::string host;  // normalised
+  std::string host;        // normalised
+  bool any_depth = false;  // a Gateway API wildcard
   std::vector<RouteEntry> routes;
+  // Set by ResolveOwnership.
+  bool accepted = false;
+  std::string refusal;
 };
 
 std::string Describe(const Origin& origin) {
@@ -185,7 +197,11 @@ class Translator {
     FindEdgeAddresses();
     for (const auto& [key, ingress] : state_.ingresses) AddIngress(ingress);
     for (const auto& [key, route] : state_.ingress_routes) AddIngressRoute(route);
+    AddGatewayClasses();
+    for (const auto& [key, gateway] : state_.gateways) AddGateway(gateway);
+    for (const auto& [key, route] : state_.http_routes) AddHttpRoute(route);
     ResolveOwnership();
+    FinishHttpRouteStatus();
     Emit();
     TwoTierConfig out;
     out.edge = std::move(edge_);
@@ -194,6 +210,12 @@ class Translator {
     for (auto& [ns, app] : out.apps) SortResources(app);
     std::sort(served_.begin(), served_.end());
     out.served = std::move(served_);
+    for (auto& [key, gateway] : gateways_)
+      out.gateway_api.gateways.push_back(std::move(gateway.status));
+    for (auto& [key, route] : http_routes_)
+      out.gateway_api.routes.push_back(std::move(route.status));
+    out.gateway_api.classes = std::move(gateway_classes_);
+    out.gateway_api.controller_name = options_.gateway_controller;
     for (auto& [key, problems] : problems_) {
       const auto& [kind, ns, name] = key;
       out.reports.push_back(ObjectReport{kind, ns, name, {problems.begin(), problems.end()}});
@@ -216,9 +238,11 @@ class Translator {
     Report(origin.kind, origin.namespace_, origin.name, std::move(problem));
   }
 
+  // `served`: an object whose problems strata reports with an annotation and Events
+  // (Gateway API objects get conditions instead).
   const Origin* NewOrigin(std::string kind, const std::string& ns, const std::string& name,
-                          const std::optional<absl::Time>& created) {
-    served_.push_back(ServedObject{kind, ns, name});
+                          const std::optional<absl::Time>& created, bool served = true) {
+    if (served) served_.push_back(ServedObject{kind, ns, name});
     origins_.push_back(std::make_unique<Origin>(
         Origin{std::move(kind), ns, name, created.value_or(absl::InfiniteFuture())}));
     return origins_.back().get();
@@ -295,12 +319,19 @@ class Translator {
 
   // The Service port `port` (a number, a name, or 0 for "the only port") of Service ns/name,
   // or an explanation of why there is none.
+  // `reason`, if given, receives the Gateway API ResolvedRefs reason of a failure
+  // (BackendNotFound or UnsupportedProtocol).
   std::variant<Backend, std::string> FindBackend(const std::string& ns, const std::string& name,
-                                                 const std::variant<uint32_t, std::string>& port) {
+                                                 const std::variant<uint32_t, std::string>& port,
+                                                 std::string* reason = nullptr) {
+    std::string ignored;
+    std::string& why = reason != nullptr ? *reason : ignored;
+    why = "BackendNotFound";
     auto it = state_.services.find({ns, name});
     if (it == state_.services.end()) return absl::StrCat("Service ", ns, "/", name, " not found");
     const source::Service& service = it->second;
     if (service.type == "ExternalName") {
+      why = "UnsupportedProtocol";
       return absl::StrCat("Service ", ns, "/", name,
                           " is of type ExternalName, which strata does "
                           "not route to");
@@ -327,6 +358,7 @@ class Translator {
       }
     }
     if (!IsTcp(found->protocol)) {
+      why = "UnsupportedProtocol";
       return absl::StrCat("Service ", ns, "/", name, " port ", found->port, " is ", found->protocol,
                           ", not TCP");
     }
@@ -370,7 +402,7 @@ class Translator {
                                        "match; not routed"));
           continue;
         }
-        RouteEntry entry = NewEntry(origin, 1, {r, p});
+        RouteEntry entry = NewEntry(origin, 2, {r, p});
         entry.route.set_name(absl::StrCat(Describe(*origin), " rules[", r, "].paths[", p, "]"));
         const bool exact = path.path_type == "Exact";
         std::string prefix = path.path.empty() ? "/" : path.path;
@@ -383,8 +415,8 @@ class Translator {
         } else {
           entry.route.mutable_match()->set_path_separated_prefix(prefix);
         }
-        entry.rank = -static_cast<int64_t>(exact ? path.path.size() : prefix.size());
-        entry.exactness = exact ? 0 : 1;
+        entry.order = {-static_cast<int64_t>(exact ? path.path.size() : prefix.size()),
+                       exact ? 0 : 1};
         entry.ingress_path_key =
             absl::StrCat(exact ? "Exact " : "Prefix ", exact ? path.path : prefix);
         SetIngressBackend(entry, ingress.namespace_, path.backend, *origin,
@@ -394,7 +426,7 @@ class Translator {
     }
     if (ingress.default_backend.has_value()) {
       Claim& claim = ClaimFor(origin, "");
-      RouteEntry entry = NewEntry(origin, 2, {});
+      RouteEntry entry = NewEntry(origin, 3, {});
       entry.route.set_name(absl::StrCat(Describe(*origin), " defaultBackend"));
       entry.route.mutable_match()->set_prefix("/");
       SetIngressBackend(entry, ingress.namespace_, *ingress.default_backend, *origin,
@@ -531,7 +563,7 @@ class Translator {
     for (size_t a = 0; a < rule->alternatives.size(); ++a) {
       const std::vector<TraefikMatcher>& matchers = rule->alternatives[a];
       RouteEntry entry = NewEntry(&origin, 0, {r, a});
-      entry.rank = -priority;
+      entry.order[0] = -priority;
       entry.route.set_name(absl::StrCat(
           Describe(origin), " routes[", r, "]",
           rule->alternatives.size() > 1 ? absl::StrCat(" alternative ", a) : std::string()));
@@ -644,6 +676,632 @@ class Translator {
     return absl::StrCat(text, " is not supported");
   }
 
+  // ---- Gateway API ---------------------------------------------------------------------
+
+  struct GatewayInfo {
+    const source::Gateway* gateway = nullptr;
+    std::vector<bool> listener_ok;  // by listener index: programmed on the edge
+    GatewayStatus status;
+  };
+
+  struct PendingParent {
+    RouteParentStatus status;        // conditions set when the parent refuses the route
+    std::vector<std::string> hosts;  // effective hostnames ("" = every host)
+  };
+
+  struct HttpRouteInfo {
+    const Origin* origin = nullptr;
+    std::vector<PendingParent> parents;
+    std::vector<std::string> dropped;  // "Dropped Rule rules[2]: ..."
+    size_t rules_kept = 0;
+    std::vector<std::pair<std::string, std::string>> unresolved;  // (reason, message)
+    HttpRouteStatus status;
+  };
+
+  static Condition Cond(std::string type, bool ok, std::string reason, std::string message) {
+    return Condition{std::move(type), ok ? "True" : "False", std::move(reason), std::move(message)};
+  }
+
+  bool ServesGatewayClass(const std::string& name) const {
+    auto it = state_.gateway_classes.find(name);
+    return it != state_.gateway_classes.end() &&
+           it->second.controller_name == options_.gateway_controller;
+  }
+
+  void AddGatewayClasses() {
+    for (const auto& [name, gateway_class] : state_.gateway_classes) {
+      if (gateway_class.controller_name != options_.gateway_controller) continue;
+      gateway_classes_.push_back(
+          GatewayClassStatus{name,
+                             gateway_class.generation,
+                             {Cond("Accepted", true, "Accepted", "served by strata's edge tier")}});
+    }
+  }
+
+  static bool IsHttpRouteKind(const source::GroupKind& kind) {
+    return kind.group == source::kGatewayApiGroup && kind.kind == "HTTPRoute";
+  }
+
+  void AddGateway(const source::Gateway& gateway) {
+    if (!ServesGatewayClass(gateway.gateway_class_name)) return;
+    GatewayInfo& info = gateways_[{gateway.namespace_, gateway.name}];
+    info.gateway = &gateway;
+    info.status.key = {gateway.namespace_, gateway.name};
+    info.status.generation = gateway.generation;
+    const size_t n = gateway.listeners.size();
+    info.listener_ok.assign(n, false);
+
+    // Conflicts among listeners of one port: different protocols, or one hostname twice.
+    std::vector<std::string> conflict(n);  // reason, "" when none
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < n; ++j) {
+        const source::GatewayListener& a = gateway.listeners[i];
+        const source::GatewayListener& b = gateway.listeners[j];
+        if (i == j || a.port != b.port) continue;
+        if (a.protocol != b.protocol) {
+          conflict[i] = "ProtocolConflict";
+        } else if (conflict[i].empty() && a.hostname == b.hostname) {
+          conflict[i] = "HostnameConflict";
+        }
+      }
+    }
+
+    size_t valid = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const source::GatewayListener& listener = gateway.listeners[i];
+      ListenerStatus status;
+      status.name = listener.name;
+      std::string accepted_reason = "Accepted";
+      std::string accepted_message = "served on the edge's HTTP listener";
+      if (listener.protocol == "HTTPS" || listener.protocol == "TLS") {
+        accepted_reason = "UnsupportedProtocol";
+        accepted_message = absl::StrCat("protocol ", listener.protocol,
+                                        " is not served yet (TLS is not served yet)");
+      } else if (listener.protocol != "HTTP") {
+        accepted_reason = "UnsupportedProtocol";
+        accepted_message =
+            absl::StrCat("protocol ", listener.protocol, " is not supported; strata serves HTTP");
+      } else if (listener.port != options_.gateway_http_port) {
+        accepted_reason = "PortUnavailable";
+        accepted_message =
+            absl::StrCat("port ", listener.port, " is not served: the edge serves HTTP on port ",
+                         options_.gateway_http_port);
+      }
+      const bool accepted = accepted_reason == "Accepted";
+      // Route kinds: HTTPRoute is the only one an HTTP listener takes.
+      std::vector<std::string> invalid_kinds;
+      if (listener.allowed_kinds.empty()) {
+        status.supported_kinds.push_back({source::kGatewayApiGroup, "HTTPRoute"});
+      } else {
+        for (const source::GroupKind& kind : listener.allowed_kinds) {
+          if (IsHttpRouteKind(kind)) {
+            status.supported_kinds.push_back(kind);
+          } else {
+            invalid_kinds.push_back(kind.group.empty() ? kind.kind
+                                                       : absl::StrCat(kind.group, "/", kind.kind));
+          }
+        }
+      }
+      const bool kinds_ok = !status.supported_kinds.empty();
+      const bool ok = accepted && conflict[i].empty() && kinds_ok;
+      info.listener_ok[i] = ok;
+      valid += ok ? 1 : 0;
+
+      status.conditions.push_back(Cond("Accepted", accepted, accepted_reason, accepted_message));
+      status.conditions.push_back(
+          conflict[i].empty()
+              ? Cond("Conflicted", false, "NoConflicts", "no conflict with other listeners")
+              : Condition{"Conflicted", "True", conflict[i],
+                          conflict[i] == "ProtocolConflict"
+                              ? absl::StrCat("another listener on port ", listener.port,
+                                             " has a different protocol; neither is served")
+                              : absl::StrCat("another listener on port ", listener.port,
+                                             " has the same hostname \"", listener.hostname,
+                                             "\"; neither is served")});
+      status.conditions.push_back(
+          invalid_kinds.empty()
+              ? Cond("ResolvedRefs", true, "ResolvedRefs", "all references resolved")
+              : Cond("ResolvedRefs", false, "InvalidRouteKinds",
+                     absl::StrCat("route kinds not supported: ",
+                                  absl::StrJoin(invalid_kinds, ", "))));
+      status.conditions.push_back(
+          ok ? Cond("Programmed", true, "Programmed", "served on the edge's HTTP listener")
+             : Cond("Programmed", false, "Invalid", "not served"));
+      info.status.listeners.push_back(std::move(status));
+    }
+    if (valid == n) {
+      info.status.conditions.push_back(
+          Cond("Accepted", true, "Accepted", "every listener is served"));
+    } else {
+      info.status.conditions.push_back(Cond(
+          "Accepted", valid > 0, "ListenersNotValid",
+          absl::StrCat(n - valid, " of ", n, " listeners are not valid; see their conditions")));
+    }
+    info.status.conditions.push_back(
+        valid > 0 ? Cond("Programmed", true, "Programmed", "served by the edge tier")
+                  : Cond("Programmed", false, "Invalid", "no listener can be served"));
+  }
+
+  // Whether listener `l` of `gateway` lets routes of namespace `ns` attach.
+  bool ListenerAllows(const source::Gateway& gateway, const source::GatewayListener& l,
+                      const std::string& ns) const {
+    if (l.allowed_from == "All") return true;
+    if (l.allowed_from == "Selector") {
+      return SelectorMatches(l.allowed_selector, NamespaceLabels(state_, ns));
+    }
+    return ns == gateway.namespace_;  // Same
+  }
+
+  void AddHttpRoute(const source::HttpRoute& route) {
+    HttpRouteInfo info;
+    std::set<std::string> hosts;
+    for (const source::ParentReference& written : route.parent_refs) {
+      source::ParentReference ref = written;
+      if (ref.namespace_.empty()) ref.namespace_ = route.namespace_;
+      if (ref.group != source::kGatewayApiGroup || ref.kind != "Gateway") continue;
+      auto gw = gateways_.find({ref.namespace_, ref.name});
+      if (gw == gateways_.end()) continue;  // not a Gateway strata serves
+      GatewayInfo& gateway = gw->second;
+      PendingParent parent;
+      parent.status.parent_ref = ref;
+      std::vector<size_t> selected;
+      for (size_t i = 0; i < gateway.gateway->listeners.size(); ++i) {
+        const source::GatewayListener& l = gateway.gateway->listeners[i];
+        if (!ref.section_name.empty() && l.name != ref.section_name) continue;
+        if (ref.port.has_value() && l.port != *ref.port) continue;
+        selected.push_back(i);
+      }
+      std::vector<size_t> allowed;
+      for (size_t i : selected) {
+        const source::GatewayListener& l = gateway.gateway->listeners[i];
+        const ListenerStatus& ls = gateway.status.listeners[i];
+        if (!gateway.listener_ok[i] || !ListenerAllows(*gateway.gateway, l, route.namespace_) ||
+            std::none_of(ls.supported_kinds.begin(), ls.supported_kinds.end(), IsHttpRouteKind)) {
+          continue;
+        }
+        allowed.push_back(i);
+      }
+      if (selected.empty()) {
+        parent.status.conditions.push_back(Cond(
+            "Accepted", false, "NoMatchingParent",
+            absl::StrCat(
+                "Gateway ", ref.namespace_, "/", ref.name, " has no listener",
+                ref.section_name.empty() ? "" : absl::StrCat(" named \"", ref.section_name, "\""),
+                ref.port.has_value() ? absl::StrCat(" on port ", *ref.port) : "")));
+      } else if (allowed.empty()) {
+        parent.status.conditions.push_back(
+            Cond("Accepted", false, "NotAllowedByListeners",
+                 absl::StrCat("no served listener of Gateway ", ref.namespace_, "/", ref.name,
+                              " allows HTTPRoutes from namespace \"", route.namespace_, "\"")));
+      } else {
+        for (size_t i : allowed) {
+          ++gateway.status.listeners[i].attached_routes;
+          const std::string& listener_host = gateway.gateway->listeners[i].hostname;
+          if (route.hostnames.empty()) {
+            parent.hosts.push_back(listener_host);
+          }
+          for (const std::string& h : route.hostnames) {
+            if (auto host = IntersectHostnames(listener_host, h)) parent.hosts.push_back(*host);
+          }
+        }
+        std::sort(parent.hosts.begin(), parent.hosts.end());
+        parent.hosts.erase(std::unique(parent.hosts.begin(), parent.hosts.end()),
+                           parent.hosts.end());
+        if (parent.hosts.empty()) {
+          parent.status.conditions.push_back(
+              Cond("Accepted", false, "NoMatchingListenerHostname",
+                   absl::StrCat("no hostname of the route matches a listener hostname of "
+                                "Gateway ",
+                                ref.namespace_, "/", ref.name)));
+        }
+        hosts.insert(parent.hosts.begin(), parent.hosts.end());
+      }
+      info.parents.push_back(std::move(parent));
+    }
+    if (info.parents.empty()) return;  // not attached to a Gateway of strata's
+
+    info.origin = NewOrigin("HTTPRoute", route.namespace_, route.name, route.created,
+                            /*served=*/false);
+    std::vector<RouteEntry> entries;
+    for (size_t r = 0; r < route.rules.size(); ++r) AddHttpRouteRule(route, r, info, entries);
+    for (const std::string& host : hosts) {
+      Claim& claim = ClaimFor(info.origin, host, absl::StartsWith(host, "*."));
+      for (const RouteEntry& entry : entries) claim.routes.push_back(entry);
+    }
+    http_routes_[{route.namespace_, route.name}] = std::move(info);
+  }
+
+  // Translates rule `r` into one entry per match, or records why it is dropped.
+  void AddHttpRouteRule(const source::HttpRoute& route, size_t r, HttpRouteInfo& info,
+                        std::vector<RouteEntry>& entries) {
+    const source::HttpRouteRule& rule = route.rules[r];
+    const Origin& origin = *info.origin;
+    const std::string field = absl::StrCat("spec.rules[", r, "]");
+    auto drop = [&](const std::string& why) {
+      info.dropped.push_back(absl::StrCat(field, ": ", why));
+      Report(origin, absl::StrCat(field, ": ", why, "; the rule is not routed"));
+    };
+
+    // Filters: header modifiers, a redirect or a rewrite.
+    const source::HttpRouteFilter* redirect = nullptr;
+    const source::HttpRouteFilter* rewrite = nullptr;
+    std::vector<const source::HttpRouteFilter*> header_filters;
+    for (size_t f = 0; f < rule.filters.size(); ++f) {
+      const source::HttpRouteFilter& filter = rule.filters[f];
+      if (filter.type == "RequestRedirect" && filter.request_redirect.has_value()) {
+        redirect = &filter;
+      } else if (filter.type == "URLRewrite" && filter.url_rewrite.has_value()) {
+        rewrite = &filter;
+      } else if ((filter.type == "RequestHeaderModifier" &&
+                  filter.request_header_modifier.has_value()) ||
+                 (filter.type == "ResponseHeaderModifier" &&
+                  filter.response_header_modifier.has_value())) {
+        header_filters.push_back(&filter);
+      } else {
+        drop(absl::StrCat("filters[", f, "]: filter type ", filter.type, " is not supported yet"));
+        return;
+      }
+    }
+    for (size_t b = 0; b < rule.backend_refs.size(); ++b) {
+      if (!rule.backend_refs[b].filters.empty()) {
+        drop(absl::StrCat("backendRefs[", b,
+                          "].filters: filters on a backendRef are not "
+                          "supported yet"));
+        return;
+      }
+    }
+
+    // Backends: valid ones with their weights, and the weight of the invalid ones.
+    std::vector<std::pair<Backend, uint32_t>> backends;
+    int64_t invalid_weight = 0;
+    int64_t valid_weight = 0;
+    std::vector<std::string> invalid;
+    for (size_t b = 0; b < rule.backend_refs.size(); ++b) {
+      const source::HttpBackendRef& ref = rule.backend_refs[b];
+      const std::string ns = ref.namespace_.empty() ? route.namespace_ : ref.namespace_;
+      const std::string bfield = absl::StrCat(field, ".backendRefs[", b, "]");
+      std::string reason;
+      std::string message;
+      std::optional<Backend> backend;
+      if (!ref.group.empty() || ref.kind != "Service") {
+        reason = "InvalidKind";
+        message = absl::StrCat(bfield, ": kind ", ref.group.empty() ? "" : ref.group + "/",
+                               ref.kind, " is not supported; only Services are");
+      } else if (ns != route.namespace_ &&
+                 !ReferenceGranted(state_, source::kGatewayApiGroup, "HTTPRoute", route.namespace_,
+                                   "", "Service", ns, ref.name)) {
+        reason = "RefNotPermitted";
+        message = absl::StrCat(bfield, ": Service ", ns, "/", ref.name,
+                               " is in another namespace and no ReferenceGrant there allows it");
+      } else {
+        auto found = FindBackend(ns, ref.name, ref.port.value_or(0), &reason);
+        if (auto* why = std::get_if<std::string>(&found)) {
+          message = absl::StrCat(bfield, ": ", *why);
+        } else {
+          backend = std::get<Backend>(found);
+        }
+      }
+      if (!backend.has_value()) {
+        info.unresolved.emplace_back(reason, message);
+        Report(origin, absl::StrCat(message, "; its share of requests gets 500"));
+        invalid_weight += ref.weight;
+        invalid.push_back(message);
+        continue;
+      }
+      valid_weight += ref.weight;
+      if (ref.weight > 0) backends.emplace_back(*backend, static_cast<uint32_t>(ref.weight));
+    }
+
+    std::vector<source::HttpRouteMatch> matches = rule.matches;
+    if (matches.empty()) matches.emplace_back();  // PathPrefix "/"
+    std::vector<RouteEntry> rule_entries;
+    for (size_t m = 0; m < matches.size(); ++m) {
+      const source::HttpRouteMatch& match = matches[m];
+      RouteEntry entry = NewEntry(&origin, 1, {r, m});
+      entry.one_label = false;
+      entry.route.set_name(
+          absl::StrCat(Describe(origin), " rules[", r, "]",
+                       matches.size() > 1 ? absl::StrCat(".matches[", m, "]") : std::string()));
+      std::string problem = SetHttpRouteMatch(match, entry);
+      if (problem.empty()) ApplyHeaderFilters(header_filters, entry.route);
+      if (problem.empty() && redirect != nullptr) {
+        problem = SetRedirect(*redirect->request_redirect, match, entry.route);
+      } else if (problem.empty()) {
+        if (backends.empty() || invalid_weight > 0) {
+          // Every request, or the invalid backends' share of them, gets 500. The share is a
+          // route of its own, just before the one to the valid backends, that matches only
+          // that fraction of requests.
+          RouteEntry failed = entry;
+          auto* direct = failed.route.mutable_direct_response();
+          direct->set_status(500);
+          direct->mutable_body()->set_inline_string(
+              absl::StrCat("no valid backend: ",
+                           rule.backend_refs.empty() ? "the rule has no backendRefs"
+                           : invalid.empty()         ? "every backendRef has weight 0"
+                                                     : absl::StrJoin(invalid, "; "),
+                           "\n"));
+          if (!backends.empty()) {
+            auto* fraction = failed.route.mutable_match()->mutable_runtime_fraction();
+            fraction->set_runtime_key(absl::StrCat("strata.invalid_backends.", r));
+            auto* value = fraction->mutable_default_value();
+            value->set_denominator(envoy::type::v3::FractionalPercent::MILLION);
+            value->set_numerator(static_cast<uint32_t>((invalid_weight * 1'000'000) /
+                                                       (invalid_weight + valid_weight)));
+          }
+          rule_entries.push_back(std::move(failed));
+        }
+        if (!backends.empty()) {
+          RouteTo(entry, backends);
+          if (rule.request_timeout.has_value()) {
+            SetDuration(*rule.request_timeout, *entry.route.mutable_route()->mutable_timeout());
+          }
+          if (rewrite != nullptr) problem = SetRewrite(*rewrite->url_rewrite, match, entry.route);
+        }
+      }
+      if (!problem.empty()) {
+        drop(absl::StrCat("matches[", m, "]: ", problem));
+        return;
+      }
+      if (redirect != nullptr || !backends.empty()) rule_entries.push_back(std::move(entry));
+    }
+    ++info.rules_kept;
+    for (RouteEntry& entry : rule_entries) entries.push_back(std::move(entry));
+  }
+
+  static void SetDuration(absl::Duration d, google::protobuf::Duration& out) {
+    const int64_t seconds = absl::IDivDuration(d, absl::Seconds(1), &d);
+    out.set_seconds(seconds);
+    out.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
+  }
+
+  // The path prefix of a PathPrefix match as matched: without a trailing slash, except "/".
+  static std::string PrefixOf(const source::HttpPathMatch& path) {
+    std::string prefix = path.value;
+    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+    return prefix;
+  }
+
+  // Sets the route's match and precedence; returns why it cannot, or "".
+  static std::string SetHttpRouteMatch(const source::HttpRouteMatch& m, RouteEntry& entry) {
+    RouteMatch& match = *entry.route.mutable_match();
+    int64_t kind = 2;
+    int64_t length = static_cast<int64_t>(m.path.value.size());
+    if (m.path.type == "Exact") {
+      kind = 0;
+      match.set_path(m.path.value);
+    } else if (m.path.type == "RegularExpression") {
+      kind = 1;
+      re2::RE2::Options re2_options;
+      re2_options.set_log_errors(false);
+      const re2::RE2 compiled(m.path.value, re2_options);
+      if (!compiled.ok()) {
+        return absl::StrCat("path regular expression \"", m.path.value,
+                            "\" is not valid RE2: ", compiled.error());
+      }
+      SetRegex(*match.mutable_safe_regex(), m.path.value);
+    } else {
+      const std::string prefix = PrefixOf(m.path);
+      length = static_cast<int64_t>(prefix.size());
+      if (prefix == "/") {
+        match.set_prefix("/");
+      } else {
+        match.set_path_separated_prefix(prefix);
+      }
+    }
+    // Only the first entry of a header or query parameter name counts (the spec's rule).
+    std::set<std::string> seen;
+    int64_t headers = 0;
+    for (const source::HttpValueMatch& h : m.headers) {
+      const std::string name = absl::AsciiStrToLower(h.name);
+      if (!seen.insert(name).second) continue;
+      ++headers;
+      HeaderMatcher* header = match.add_headers();
+      header->set_name(name);
+      if (h.type == "RegularExpression") {
+        re2::RE2::Options re2_options;
+        re2_options.set_log_errors(false);
+        const re2::RE2 compiled(h.value, re2_options);
+        if (!compiled.ok()) {
+          return absl::StrCat("header ", h.name, " regular expression \"", h.value,
+                              "\" is not valid RE2: ", compiled.error());
+        }
+        SetRegex(*header->mutable_string_match()->mutable_safe_regex(), h.value);
+      } else {
+        header->mutable_string_match()->set_exact(h.value);
+      }
+    }
+    seen.clear();
+    int64_t queries = 0;
+    for (const source::HttpValueMatch& q : m.query_params) {
+      if (!seen.insert(q.name).second) continue;
+      ++queries;
+      auto* query = match.add_query_parameters();
+      query->set_name(q.name);
+      if (q.type == "RegularExpression") {
+        re2::RE2::Options re2_options;
+        re2_options.set_log_errors(false);
+        const re2::RE2 compiled(q.value, re2_options);
+        if (!compiled.ok()) {
+          return absl::StrCat("query parameter ", q.name, " regular expression \"", q.value,
+                              "\" is not valid RE2: ", compiled.error());
+        }
+        SetRegex(*query->mutable_string_match()->mutable_safe_regex(), q.value);
+      } else {
+        query->mutable_string_match()->set_exact(q.value);
+      }
+    }
+    if (!m.method.empty()) {
+      HeaderMatcher* method = match.add_headers();
+      method->set_name(":method");
+      method->mutable_string_match()->set_exact(m.method);
+    }
+    entry.order = {kind, -length, m.method.empty() ? 1 : 0, -headers, -queries};
+    return "";
+  }
+
+  static uint32_t WellKnownPort(const std::string& scheme) {
+    return scheme == "https" ? 443 : scheme == "http" ? 80 : 0;
+  }
+
+  static std::string SetRedirect(const source::HttpRequestRedirect& r,
+                                 const source::HttpRouteMatch& match, Route& route) {
+    auto* redirect = route.mutable_redirect();
+    if (!r.scheme.empty()) redirect->set_scheme_redirect(r.scheme);
+    if (!r.hostname.empty()) redirect->set_host_redirect(r.hostname);
+    // No port: the scheme's well-known port when the scheme changes, else the request's
+    // (the proxy leaves a scheme's default port out of the location).
+    const uint32_t port = r.port.value_or(WellKnownPort(r.scheme));
+    redirect->set_port_redirect(port);
+    if (r.path.has_value()) {
+      if (r.path->type == "ReplaceFullPath") {
+        redirect->set_path_redirect(r.path->value);
+      } else {
+        if (match.path.type != "PathPrefix") {
+          return "ReplacePrefixMatch needs a PathPrefix match";
+        }
+        const std::string prefix = PrefixOf(match.path);
+        std::string replacement = r.path->value;
+        while (replacement.size() > 1 && replacement.back() == '/') replacement.pop_back();
+        if (replacement == "/" || prefix == "/") {
+          return "ReplacePrefixMatch of \"/\" (or on the prefix \"/\") in a redirect is not "
+                 "supported yet";
+        }
+        redirect->set_prefix_rewrite(replacement);
+      }
+    }
+    using envoy::config::route::v3::RedirectAction;
+    switch (r.status_code) {
+      case 301:
+        redirect->set_response_code(RedirectAction::MOVED_PERMANENTLY);
+        break;
+      case 302:
+        redirect->set_response_code(RedirectAction::FOUND);
+        break;
+      case 303:
+        redirect->set_response_code(RedirectAction::SEE_OTHER);
+        break;
+      case 307:
+        redirect->set_response_code(RedirectAction::TEMPORARY_REDIRECT);
+        break;
+      case 308:
+        redirect->set_response_code(RedirectAction::PERMANENT_REDIRECT);
+        break;
+      default:
+        return absl::StrCat("redirect status code ", r.status_code, " is not supported");
+    }
+    return "";
+  }
+
+  static std::string SetRewrite(const source::HttpUrlRewrite& r,
+                                const source::HttpRouteMatch& match, Route& route) {
+    auto* action = route.mutable_route();
+    if (!r.hostname.empty()) action->set_host_rewrite_literal(r.hostname);
+    if (!r.path.has_value()) return "";
+    // A literal replacement: RE2's rewrite string treats backslashes specially.
+    auto literal = [](const std::string& text) {
+      return absl::StrReplaceAll(text, {{"\\", "\\\\"}});
+    };
+    if (r.path->type == "ReplaceFullPath") {
+      auto* rewrite = action->mutable_regex_rewrite();
+      SetRegex(*rewrite->mutable_pattern(), "^/.*$");
+      rewrite->set_substitution(literal(r.path->value));
+      return "";
+    }
+    if (match.path.type != "PathPrefix") return "ReplacePrefixMatch needs a PathPrefix match";
+    const std::string prefix = PrefixOf(match.path);
+    std::string replacement = r.path->value;
+    while (replacement.size() > 1 && replacement.back() == '/') replacement.pop_back();
+    if (prefix == "/") {
+      // "/rest" becomes "<replacement>/rest".
+      auto* rewrite = action->mutable_regex_rewrite();
+      SetRegex(*rewrite->mutable_pattern(), "^/");
+      rewrite->set_substitution(literal(replacement == "/" ? "/" : replacement + "/"));
+    } else if (replacement == "/") {
+      // "<prefix>/rest" becomes "/rest", and "<prefix>" becomes "/".
+      auto* rewrite = action->mutable_regex_rewrite();
+      SetRegex(*rewrite->mutable_pattern(), absl::StrCat("^", re2::RE2::QuoteMeta(prefix), "/*"));
+      rewrite->set_substitution("/");
+    } else {
+      action->set_prefix_rewrite(replacement);  // "<prefix>/rest" becomes "<replacement>/rest"
+    }
+    return "";
+  }
+
+  static void ApplyHeaderFilters(const std::vector<const source::HttpRouteFilter*>& filters,
+                                 Route& route) {
+    using envoy::config::core::v3::HeaderValueOption;
+    for (const source::HttpRouteFilter* filter : filters) {
+      const bool request = filter->request_header_modifier.has_value();
+      const source::HttpHeaderFilter& f =
+          request ? *filter->request_header_modifier : *filter->response_header_modifier;
+      auto* add = request ? route.mutable_request_headers_to_add()
+                          : route.mutable_response_headers_to_add();
+      auto* remove = request ? route.mutable_request_headers_to_remove()
+                             : route.mutable_response_headers_to_remove();
+      for (const auto* list : {&f.set, &f.add}) {
+        for (const source::HttpHeader& h : *list) {
+          HeaderValueOption* option = add->Add();
+          option->mutable_header()->set_key(absl::AsciiStrToLower(h.name));
+          option->mutable_header()->set_value(h.value);
+          option->set_append_action(list == &f.set ? HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD
+                                                   : HeaderValueOption::APPEND_IF_EXISTS_OR_ADD);
+        }
+      }
+      for (const std::string& name : f.remove) *remove->Add() = absl::AsciiStrToLower(name);
+    }
+  }
+
+  // Conditions of every HTTPRoute, once ownership has decided which hosts it keeps.
+  void FinishHttpRouteStatus() {
+    for (auto& [key, info] : http_routes_) {
+      info.status.key = key;
+      info.status.generation = state_.http_routes.at(key).generation;
+      for (PendingParent& parent : info.parents) {
+        std::vector<Condition>& conditions = parent.status.conditions;
+        if (conditions.empty()) {  // the parent took the route; do its hosts belong to it?
+          std::vector<std::string> refused;
+          size_t kept = 0;
+          for (const std::string& host : parent.hosts) {
+            const Claim* claim = FindClaim(info.origin, NormalizeClaimedHost(host));
+            if (claim != nullptr && claim->accepted) {
+              ++kept;
+            } else if (claim != nullptr) {
+              refused.push_back(claim->refusal);
+            }
+          }
+          if (info.rules_kept == 0) {
+            conditions.push_back(
+                Cond("Accepted", false, "UnsupportedValue",
+                     absl::StrCat("no rule can be served: ", absl::StrJoin(info.dropped, "; "))));
+          } else if (kept == 0) {
+            conditions.push_back(
+                Cond("Accepted", false, "HostnameNotOwned", absl::StrJoin(refused, "; ")));
+          } else {
+            conditions.push_back(Cond(
+                "Accepted", true, "Accepted",
+                refused.empty() ? "served by strata's edge tier"
+                                : absl::StrCat("served, except: ", absl::StrJoin(refused, "; "))));
+          }
+        }
+        if (info.unresolved.empty()) {
+          conditions.push_back(
+              Cond("ResolvedRefs", true, "ResolvedRefs", "all references resolved"));
+        } else {
+          std::vector<std::string> messages;
+          for (const auto& [reason, message] : info.unresolved) messages.push_back(message);
+          conditions.push_back(Cond("ResolvedRefs", false, info.unresolved.front().first,
+                                    absl::StrJoin(messages, "; ")));
+        }
+        if (!info.dropped.empty() && info.rules_kept > 0) {
+          conditions.push_back(
+              Condition{"PartiallyInvalid", "True", "UnsupportedValue",
+                        absl::StrCat("Dropped Rule: ", absl::StrJoin(info.dropped, "; "))});
+        }
+        info.status.parents.push_back(std::move(parent.status));
+      }
+    }
+  }
+
   // ---- Ownership and output ------------------------------------------------------------
 
   RouteEntry NewEntry(const Origin* origin, int source_rank, std::vector<size_t> position) {
@@ -657,31 +1315,42 @@ class Translator {
     return entry;
   }
 
-  Claim& ClaimFor(const Origin* origin, const std::string& host) {
+  Claim& ClaimFor(const Origin* origin, const std::string& host, bool any_depth = false) {
     const std::string normalised = NormalizeClaimedHost(host);
     auto [it, inserted] = claim_index_.try_emplace(
         std::make_tuple(origin->kind, origin->namespace_, origin->name, normalised),
         claims_.size());
-    if (inserted) claims_.push_back(Claim{origin, normalised, {}});
+    if (inserted) claims_.push_back(Claim{origin, normalised, any_depth, {}, false, ""});
+    claims_[it->second].any_depth |= any_depth;
     return claims_[it->second];
+  }
+
+  // The claim of `origin` to `host` (normalised), if it made one.
+  const Claim* FindClaim(const Origin* origin, const std::string& host) const {
+    auto it =
+        claim_index_.find(std::make_tuple(origin->kind, origin->namespace_, origin->name, host));
+    return it == claim_index_.end() ? nullptr : &claims_[it->second];
   }
 
   void ResolveOwnership() {
     std::vector<HostClaim> host_claims;
     for (const Claim& c : claims_) {
       host_claims.push_back(HostClaim{c.host, c.origin->kind, c.origin->namespace_, c.origin->name,
-                                      c.origin->created});
+                                      c.origin->created, c.any_depth});
     }
     HostOwnershipPolicy policy{options_.catch_all_namespaces};
     HostOwnership ownership = ResolveHostOwnership(host_claims, policy);
     for (size_t i = 0; i < claims_.size(); ++i) {
       Claim& claim = claims_[i];
-      if (!ownership.verdicts[i].accepted) {
+      claim.accepted = ownership.verdicts[i].accepted;
+      if (!claim.accepted) {
+        claim.refusal = ownership.verdicts[i].reason;
         Report(*claim.origin, absl::StrCat("not routed: ", ownership.verdicts[i].reason));
         continue;
       }
       std::vector<RouteEntry>& routes = hosts_[claim.host].routes;
       hosts_[claim.host].owner = claim.origin->namespace_;
+      hosts_[claim.host].deep |= claim.any_depth;
       for (RouteEntry& entry : claim.routes) routes.push_back(std::move(entry));
     }
   }
@@ -745,7 +1414,7 @@ class Translator {
       vhost->set_name(host);
       AddDomains(host, *vhost);
       for (RouteEntry& route : kept) {
-        GuardWildcard(host, *route.route.mutable_match());
+        if (route.one_label) GuardWildcard(host, *route.route.mutable_match());
         for (const Backend& b : route.backends) AddServiceCluster(out, emitted, b);
         *vhost->add_routes() = std::move(route.route);
       }
@@ -756,7 +1425,8 @@ class Translator {
         Route* route = edge_vhost->add_routes();
         route->set_name(absl::StrCat("to the app tier of namespace ", entry.owner));
         route->mutable_match()->set_prefix("/");
-        GuardWildcard(host, *route->mutable_match());
+        // The app tier checks the depth per route when some routes take any depth.
+        if (!entry.deep) GuardWildcard(host, *route->mutable_match());
         route->mutable_route()->set_cluster(AppTierClusterName(entry.owner));
       }
     }
@@ -815,6 +1485,7 @@ class Translator {
   std::map<std::tuple<std::string, std::string, std::string, std::string>, size_t> claim_index_;
   struct HostRoutes {
     std::string owner;
+    bool deep = false;  // some accepted claim is a Gateway API wildcard
     std::vector<RouteEntry> routes;
   };
   std::map<std::string, HostRoutes> hosts_;   // by normalised host
@@ -823,6 +1494,9 @@ class Translator {
   std::map<std::tuple<std::string, std::string, std::string>, std::set<std::string>> problems_;
   XdsResources edge_;
   std::map<std::string, XdsResources> apps_;
+  std::vector<GatewayClassStatus> gateway_classes_;
+  std::map<ObjectKey, GatewayInfo> gateways_;
+  std::map<ObjectKey, HttpRouteInfo> http_routes_;
 };
 
 }  // namespace

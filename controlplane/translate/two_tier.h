@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "controlplane/source/cluster_state.h"
+#include "controlplane/translate/gateway_api.h"
 #include "controlplane/translate/resources.h"
 
 namespace strata::translate {
@@ -37,6 +38,11 @@ struct TwoTierOptions {
   source::ObjectKey edge_service = {"strata-system", "strata-edge"};
   // IngressClass `spec.controller` value that marks classes strata serves.
   std::string ingress_controller = "strata.dev/ingress-controller";
+  // GatewayClass `spec.controllerName` that marks classes strata serves.
+  std::string gateway_controller = "strata.dev/gateway-controller";
+  // The port of the edge Service that reaches the edge's HTTP listener: the only port a
+  // Gateway's HTTP listener may use (the edge has one HTTP listener).
+  uint32_t gateway_http_port = 80;
   // Namespaces whose host-less rules and default backends become the catch-all for hosts
   // nobody owns; from every other namespace such a rule is refused.
   std::set<std::string> catch_all_namespaces;
@@ -45,7 +51,7 @@ struct TwoTierOptions {
 // What went wrong with one object: refused hosts, unsupported features, missing backends.
 // Reported as a log line, and (with a Kubernetes source) as an Event and an annotation.
 struct ObjectReport {
-  std::string kind;  // Ingress, IngressRoute
+  std::string kind;  // Ingress, IngressRoute, HTTPRoute, Service
   std::string namespace_;
   std::string name;
   std::vector<std::string> problems;  // sorted, each a full sentence
@@ -73,6 +79,9 @@ struct TwoTierConfig {
   // Every Ingress and IngressRoute strata serves, sorted: the objects whose status strata
   // owns (the others belong to other controllers).
   std::vector<ServedObject> served;
+  // Conditions of the GatewayClasses and Gateways of strata's class and of the HTTPRoutes
+  // attached to them.
+  GatewayApiStatus gateway_api;
 };
 
 // Translates the Ingresses and IngressRoutes strata serves into the edge's and the app
@@ -88,6 +97,10 @@ struct TwoTierConfig {
 //   - Ingress paths: Exact, Prefix element-wise (ImplementationSpecific as Prefix), longest
 //     first and Exact before Prefix on a tie. IngressRoute routes by priority (default: the
 //     length of the rule), before the Ingress paths of the same host.
+//   - HTTPRoutes attached to Gateways of strata's GatewayClass: the hostnames they share with
+//     their listeners are claims like any other; rules are ordered by Gateway API precedence
+//     and come after IngressRoute routes and before Ingress paths of the same host.
+//     Gateway API wildcards match names of any depth.
 //   - Anything strata cannot honour (a matcher, a middleware, a cross-namespace service) takes
 //     the route out, reported: dropping part of a match would widen it.
 TwoTierConfig TranslateTwoTier(const source::ClusterState& state, const TwoTierOptions& options);

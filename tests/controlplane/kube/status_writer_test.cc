@@ -96,5 +96,73 @@ TEST_F(StatusWriterTest, OnlyTheLeaderWritesAndWritesAreIdempotent) {
   EXPECT_EQ(State().ingresses.at({"shop", "web"}).reported_problems, "");
 }
 
+TEST_F(StatusWriterTest, GatewayApiConditionsAreMergedIntoTheStatusSubresource) {
+  constexpr char kRoutePath[] = "/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes";
+  auto created = client_->Call("POST", kRoutePath, R"({
+      "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+      "metadata": {"name": "web", "namespace": "shop"},
+      "spec": {"parentRefs": [{"name": "edge", "namespace": "strata-system"}]}})");
+  ASSERT_TRUE(created.ok() && created->status == 201) << (created.ok() ? created->body : "");
+  // Another controller reports on the same route.
+  nlohmann::json object = nlohmann::json::parse(created->body);
+  object["status"] = nlohmann::json::parse(R"({"parents": [{"parentRef": {"name": "other-gw"},
+      "controllerName": "example.com/other",
+      "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted",
+                      "message": "theirs", "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]})");
+  auto put = client_->Call("PUT", absl::StrCat(kRoutePath, "/web/status"), object.dump());
+  ASSERT_TRUE(put.ok() && put->status == 200) << (put.ok() ? put->body : "");
+
+  auto route_status = [&] {
+    auto got = client_->Call("GET", absl::StrCat(kRoutePath, "/web"), "");
+    EXPECT_TRUE(got.ok() && got->status == 200);
+    return got.ok() ? nlohmann::json::parse(got->body) : nlohmann::json();
+  };
+  auto config = [](const std::string& accepted) {
+    translate::TwoTierConfig out;
+    out.gateway_api.controller_name = "strata.dev/gateway-controller";
+    source::ParentReference ref;
+    ref.namespace_ = "strata-system";
+    ref.name = "edge";
+    out.gateway_api.routes.push_back(translate::HttpRouteStatus{
+        {"shop", "web"},
+        1,
+        {{ref, {translate::Condition{"Accepted", accepted, "Accepted", "served"}}}}});
+    return out;
+  };
+
+  StatusWriter writer(*client_, RealClock::Get());
+  writer.SetLeader(true);
+  writer.Update(State(), config("True"));
+  ASSERT_TRUE(writer.AwaitIdle(absl::Seconds(10)));
+  nlohmann::json route = route_status();
+  const nlohmann::json& parents = route["status"]["parents"];
+  ASSERT_EQ(parents.size(), 2u) << route.dump();
+  EXPECT_EQ(parents[0]["controllerName"], "example.com/other");
+  EXPECT_EQ(parents[0]["conditions"][0]["message"], "theirs");
+  EXPECT_EQ(parents[1]["controllerName"], "strata.dev/gateway-controller");
+  EXPECT_EQ(parents[1]["parentRef"]["name"], "edge");
+  EXPECT_EQ(parents[1]["conditions"][0]["status"], "True");
+  EXPECT_EQ(parents[1]["conditions"][0]["observedGeneration"], 1);
+  const std::string version = route["metadata"]["resourceVersion"];
+
+  // The same conditions again, from this writer or a new term's: no write.
+  writer.Update(State(), config("True"));
+  ASSERT_TRUE(writer.AwaitIdle(absl::Seconds(10)));
+  writer.SetLeader(false);
+  writer.SetLeader(true);
+  writer.Update(State(), config("True"));
+  ASSERT_TRUE(writer.AwaitIdle(absl::Seconds(10)));
+  EXPECT_EQ(route_status()["metadata"]["resourceVersion"], version);
+
+  // A change is written; the other controller's entry is still there.
+  writer.Update(State(), config("False"));
+  ASSERT_TRUE(writer.AwaitIdle(absl::Seconds(10)));
+  route = route_status();
+  ASSERT_EQ(route["status"]["parents"].size(), 2u) << route.dump();
+  EXPECT_EQ(route["status"]["parents"][0]["controllerName"], "example.com/other");
+  EXPECT_EQ(route["status"]["parents"][1]["conditions"][0]["status"], "False");
+  EXPECT_NE(route["metadata"]["resourceVersion"], version);
+}
+
 }  // namespace
 }  // namespace strata::kube

@@ -172,3 +172,56 @@ TEST(HostOwnershipTest, TheOrderOfTheClaimsDoesNotMatter) {
 
 }  // namespace
 }  // namespace strata::translate
+
+namespace strata::translate {
+namespace {
+
+HostClaim DeepClaim(std::string host, std::string ns, std::string name, int day) {
+  HostClaim claim = Claim(std::move(host), std::move(ns), std::move(name), day, "HTTPRoute");
+  claim.any_depth = true;
+  return claim;
+}
+
+TEST(HostOwnershipTest, AnAnyDepthWildcardCoversEveryNameBelowIt) {
+  const HostOwnership result =
+      ResolveHostOwnership({DeepClaim("*.example.com", "team-a", "wild", 1),
+                            Claim("a.b.example.com", "team-b", "deep", 2),
+                            Claim("*.b.example.com", "team-b", "deeper-wildcard", 3),
+                            Claim("c.example.com", "team-b", "one-label", 4),
+                            Claim("x.y.example.com", "team-a", "own", 5)},
+                           {});
+  EXPECT_TRUE(result.verdicts[0].accepted);
+  EXPECT_FALSE(result.verdicts[1].accepted);
+  EXPECT_EQ(result.verdicts[1].reason,
+            "host \"a.b.example.com\" falls under \"*.example.com\", which namespace \"team-a\" "
+            "claimed first (HTTPRoute team-a/wild, created 2026-01-02T00:00:00Z)");
+  EXPECT_FALSE(result.verdicts[2].accepted);
+  EXPECT_FALSE(result.verdicts[3].accepted);
+  EXPECT_TRUE(result.verdicts[4].accepted);  // the owner's own names below it
+}
+
+TEST(HostOwnershipTest, AOneLabelWildcardLeavesDeeperNamesFree) {
+  const HostOwnership result = ResolveHostOwnership(
+      {Claim("*.example.com", "team-a", "wild", 1), Claim("a.b.example.com", "team-b", "deep", 2),
+       Claim("*.b.example.com", "team-b", "deeper-wildcard", 3),
+       Claim("c.example.com", "team-b", "one-label", 4)},
+      {});
+  EXPECT_TRUE(result.verdicts[1].accepted);
+  EXPECT_TRUE(result.verdicts[2].accepted);
+  EXPECT_FALSE(result.verdicts[3].accepted);  // exactly one label below: covered
+}
+
+TEST(HostOwnershipTest, AnAnyDepthClaimOfTheOwnerWidensItsOneLabelWildcard) {
+  // team-a's Ingress holds *.example.com (one label) first; its HTTPRoute then claims the
+  // same wildcard at any depth, so deeper names are team-a's too.
+  const HostOwnership result =
+      ResolveHostOwnership({Claim("*.example.com", "team-a", "ingress", 1),
+                            DeepClaim("*.example.com", "team-a", "route", 2),
+                            Claim("a.b.example.com", "team-b", "deep", 3)},
+                           {});
+  EXPECT_TRUE(result.verdicts[1].accepted);
+  EXPECT_FALSE(result.verdicts[2].accepted);
+}
+
+}  // namespace
+}  // namespace strata::translate
