@@ -39,6 +39,9 @@ expect() {  # URL TEXT: the body of URL contains TEXT, within 20 s
 expect http://shop.localhost:8080/ "shop/web answered GET /"
 expect http://shop.localhost:8080/api/cart "shop/api answered GET /api/cart"
 expect http://blog.localhost:8080/post "blog/web answered GET /post"
+expect http://news.localhost:8080/today "blog/web answered GET /today"
+location=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --max-time 5 http://news.localhost:8080/old/a)
+[[ $location == "301 http://news.localhost:8080/new/a" ]] || fail "the HTTPRoute redirect gave '$location'"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://nobody.localhost:8080/)
 [[ $code == 404 ]] || fail "an unknown host answered $code, expected 404"
 # shop's requests went through its app tier (blog's did not need one).

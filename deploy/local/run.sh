@@ -56,6 +56,8 @@ Try:
   curl http://shop.localhost:8080/          # edge → shop's app tier → shop/web
   curl http://shop.localhost:8080/api/cart  # → shop/api (Ingress Prefix /api)
   curl http://blog.localhost:8080/          # edge → blog/web (IngressRoute, no app tier)
+  curl http://news.localhost:8080/          # edge → blog/web (Gateway API HTTPRoute)
+  curl -i http://news.localhost:8080/old/a  # 301 to /new/a (HTTPRoute RequestRedirect)
   curl -i http://nobody.localhost:8080/     # unknown host: 404 at the edge
   grep intruder $logs/controlplane.log      # the refused claim on shop.localhost
   $bin/controlplane/ctl/strata-ctl proxy-status

@@ -1,5 +1,6 @@
 // Both tiers configured from a Kubernetes API server, all real processes: kubectl writes
-// Services, EndpointSlices, an Ingress and an IngressRoute to the stand-in API server;
+// Services, EndpointSlices, an Ingress, an IngressRoute and Gateway API objects to the
+// stand-in API server;
 // strata-controlplane watches it through a kubeconfig (TLS, bearer token); an edge proxy and
 // shop's app-tier proxy route to echo backends. Then the API server misbehaves (dropped
 // watches, a forced 410, an outage) and everything must converge without a restart while
@@ -45,6 +46,38 @@ spec:
     services: [{name: web, port: 80}]
 )";
 
+// strata's GatewayClass and an edge Gateway that takes HTTPRoutes from every namespace.
+constexpr char kGateway[] = R"(---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: strata}
+spec: {controllerName: strata.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: strata-system}
+spec:
+  gatewayClassName: strata
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+)";
+
+std::string HttpRouteYaml(const std::string& ns, const std::string& name, const std::string& host,
+                          const std::string& service) {
+  return absl::StrFormat(R"(---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: %s, namespace: %s}
+spec:
+  parentRefs: [{name: edge, namespace: strata-system}]
+  hostnames: [%s]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /}}]
+    backendRefs: [{name: %s, port: 80}]
+)",
+                         name, ns, host, service);
+}
+
 class KubeTwoTierTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -58,7 +91,8 @@ class KubeTwoTierTest : public ::testing::Test {
           ServiceManifest("shop", "strata-app", app_port_, "{strata.dev/tier: app}") +
           ServiceManifest("shop", "web", shop_web_.port) +
           ServiceManifest("blog", "web", blog_web_.port) +
-          IngressYaml("shop", "front", "shop.example.com", "web") + kBlogRoute);
+          IngressYaml("shop", "front", "shop.example.com", "web") + kBlogRoute + kGateway +
+          HttpRouteYaml("shop", "api", "api.example.com", "web"));
 
     int xds_port = 0;
     controlplane_ =
@@ -74,11 +108,11 @@ class KubeTwoTierTest : public ::testing::Test {
     ASSERT_TRUE(app_->Ready("app-http")) << app_->process().Output();
   }
 
-  // kubectl create -f (validation needs the API server's OpenAPI, which the stand-in lacks).
+  // kubectl apply -f.
   void Apply(const std::string& yaml) {
     const std::string file = absl::StrCat(TempDir("objects"), "/objects.yaml");
     WriteFile(file, yaml);
-    const std::string out = api_.Kubectl("create --validate=false -f " + file);
+    const std::string out = api_.Kubectl("apply -f " + file);
     ASSERT_EQ(out.find("rror"), std::string::npos) << out;
   }
 
@@ -153,6 +187,40 @@ TEST_F(KubeTwoTierTest, ObjectsWrittenWithKubectlAreRoutedAndFollowed) {
   EXPECT_TRUE(AwaitOutput(annotation, "")) << api_.Kubectl(annotation);
 }
 
+TEST_F(KubeTwoTierTest, HttpRoutesAreServedAndGetConditions) {
+  // The HTTPRoute reaches shop's backend through shop's app tier.
+  EXPECT_EQ(AwaitRouted("api.example.com", "shop-web"), "shop-web");
+  auto conditions = [](const std::string& name, const std::string& ns) {
+    return absl::StrCat(
+        "get httproute ", name, " -n ", ns,
+        " -o jsonpath='{range .status.parents[*].conditions[*]}{.type}={.status}/{.reason} {end}'");
+  };
+  EXPECT_TRUE(AwaitOutput(conditions("api", "shop"),
+                          "Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs"))
+      << api_.Kubectl(conditions("api", "shop"));
+  const std::string gateway =
+      "get gateway edge -n strata-system -o "
+      "jsonpath='{.status.conditions[*].reason} {.status.listeners[0].attachedRoutes}'";
+  EXPECT_TRUE(AwaitOutput(gateway, "Accepted Programmed 1")) << api_.Kubectl(gateway);
+
+  // blog's HTTPRoute for the same host is newer: refused, with the reason on its status.
+  Apply(HttpRouteYaml("blog", "grab", "api.example.com", "web"));
+  EXPECT_TRUE(AwaitOutput(conditions("grab", "blog"), "Accepted=False/HostnameNotOwned"))
+      << api_.Kubectl(conditions("grab", "blog"));
+  const std::string message =
+      "get httproute grab -n blog -o "
+      "jsonpath='{.status.parents[0].conditions[0].message}'";
+  EXPECT_TRUE(AwaitOutput(message, "belongs to namespace \"shop\"")) << api_.Kubectl(message);
+  EXPECT_EQ(AwaitRouted("api.example.com", "shop-web"), "shop-web");
+
+  // shop's route goes: blog's claim is the oldest left, is routed, and says so.
+  ASSERT_NE(api_.Kubectl("delete httproute api -n shop").find("deleted"), std::string::npos);
+  EXPECT_EQ(AwaitRouted("api.example.com", "blog-web"), "blog-web");
+  EXPECT_TRUE(AwaitOutput(conditions("grab", "blog"),
+                          "Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs"))
+      << api_.Kubectl(conditions("grab", "blog"));
+}
+
 TEST_F(KubeTwoTierTest, DroppedWatchesAForced410AndAnOutageConverge) {
   ASSERT_EQ(AwaitRouted("shop.example.com", "shop-web"), "shop-web");
 
@@ -163,7 +231,10 @@ TEST_F(KubeTwoTierTest, DroppedWatchesAForced410AndAnOutageConverge) {
 
   // History compacted while the watches are down: the resumed watches get 410 and relist.
   // (Every watch is first let run past a second, so its end is a normal one.)
-  ASSERT_TRUE(api_.AwaitWatchesOlderThan(6, absl::Milliseconds(1200)));
+  // Eleven watches: Services, EndpointSlices, Ingresses, IngressClasses, IngressRoutes of
+  // both groups, Namespaces, and four Gateway API kinds (v1beta1 ReferenceGrants are not
+  // served by the stand-in).
+  ASSERT_TRUE(api_.AwaitWatchesOlderThan(11, absl::Milliseconds(1200)));
   api_.Fault("down?seconds=60");
   api_.Fault("compact");
   api_.Fault("up");
