@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -163,6 +164,12 @@ void StatusWriter::Update(const source::ClusterState& state,
   }
   AddGatewayApiWrites(config.gateway_api, writes);
   absl::MutexLock lock(&mu_);
+  // Forget objects that are gone from the status (deleted, or no longer strata's).
+  std::set<std::string> paths;
+  for (const Write& w : writes) {
+    if (!w.digest.empty()) paths.insert(w.path);
+  }
+  std::erase_if(written_, [&](const auto& entry) { return !paths.contains(entry.first); });
   // Status already in place (as far as this term knows) is not checked again.
   writes.erase(std::remove_if(writes.begin(), writes.end(),
                               [this](const Write& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -191,7 +198,7 @@ void StatusWriter::AddGatewayApiWrites(const translate::GatewayApiStatus& status
         {"STATUS", absl::StrCat(group_path, "namespaces/", g.key.first, "/gateways/", g.key.second),
          "", absl::StrCat("the status of Gateway ", g.key.first, "/", g.key.second),
          [g](const std::string& now, Json& json) { return ApplyGatewayStatus(g, now, json); },
-         Dump(ApplyTo(g))});
+         absl::StrCat(g.uid, "\n", Dump(ApplyTo(g)))});
   }
   for (const translate::HttpRouteStatus& r : status.routes) {
     writes.push_back(
@@ -201,11 +208,11 @@ void StatusWriter::AddGatewayApiWrites(const translate::GatewayApiStatus& status
          [r, controller](const std::string& now, Json& json) {
            return ApplyHttpRouteStatus(r, controller, now, json);
          },
-         Dump(ApplyTo(r, controller))});
+         absl::StrCat(r.uid, "\n", Dump(ApplyTo(r, controller)))});
   }
 }
 
-bool StatusWriter::Perform(const Write& write) {
+StatusWriter::Outcome StatusWriter::Perform(const Write& write) {
   absl::StatusOr<HttpResponse> response;
   std::string what_failed;
   if (write.update_status) {
@@ -216,28 +223,27 @@ bool StatusWriter::Perform(const Write& write) {
       Json object = Json::parse(response->body, nullptr, /*allow_exceptions=*/false);
       if (!object.is_object()) {
         STRATA_LOG(WARNING) << "status: " << write.path << " is not a JSON object";
-        return false;
+        return Outcome::kFailed;
       }
       const std::string now =
           absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone());
       Json& status = object["status"];
-      if (!write.update_status(now, status)) return true;  // already as it should be
+      if (!write.update_status(now, status)) return Outcome::kDone;  // as it should be
       response = client_.Call("PUT", absl::StrCat(write.path, "/status"), Dump(object));
     }
   } else {
     response = client_.Call(write.method, write.path, write.body);
   }
+  if (response.ok() && response->status == 404) return Outcome::kGone;
   const bool ok = response.ok() && (response->status / 100 == 2 ||
                                     // the Event is there already (posted by us or a peer)
-                                    (write.method == "POST" && response->status == 409) ||
-                                    // the object is gone
-                                    response->status == 404);
+                                    (write.method == "POST" && response->status == 409));
   if (!ok) {
     STRATA_LOG(WARNING) << "status: could not write " << write.what << ": "
                         << (response.ok() ? DescribeError(*response)
                                           : std::string(response.status().message()));
   }
-  return ok;
+  return ok ? Outcome::kDone : Outcome::kFailed;
 }
 
 bool StatusWriter::AwaitIdle(absl::Duration timeout) const {
@@ -263,11 +269,16 @@ void StatusWriter::Run() {
       generation = generation_;
       busy_ = true;
     }
-    const bool ok = Perform(write);
+    const Outcome outcome = Perform(write);
+    const bool ok = outcome != Outcome::kFailed;
     absl::MutexLock lock(&mu_);
     busy_ = false;
     if (ok) {
-      if (!write.digest.empty()) written_[write.path] = write.digest;
+      if (outcome == Outcome::kDone && !write.digest.empty()) {
+        written_[write.path] = write.digest;
+      } else {
+        written_.erase(write.path);
+      }
       retry = kFirstRetry;
       continue;
     }

@@ -54,8 +54,9 @@ class StatusWriter {
     // Once written, `path` has the status described by `digest`.
     std::string digest;
   };
-  // Performs `write`; true when it is done (or moot: the object is gone).
-  bool Perform(const Write& write);
+  enum class Outcome { kFailed, kDone, kGone };
+  // Performs `write`; kGone when the object does not exist (nothing left to do).
+  Outcome Perform(const Write& write);
   static void AddGatewayApiWrites(const translate::GatewayApiStatus& status,
                                   std::vector<Write>& writes);
   void Run() ABSL_LOCKS_EXCLUDED(mu_);

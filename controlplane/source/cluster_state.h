@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <variant>
@@ -341,6 +342,9 @@ struct HttpRoute {
   std::vector<std::string> hostnames;  // empty: the listener's hostname, or every host
   std::vector<HttpRouteRule> rules;
   std::string uid;
+  // controllerName of every status.parents entry: strata removes its own entries once the
+  // route no longer names one of its Gateways.
+  std::set<std::string> status_controllers;
 };
 
 // `gateway.networking.k8s.io/v1` (or v1beta1) ReferenceGrant: lets objects of `from` refer

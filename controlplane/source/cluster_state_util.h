@@ -174,7 +174,8 @@ inline bool operator==(const HttpRouteRule& a, const HttpRouteRule& b) {
 inline bool operator==(const HttpRoute& a, const HttpRoute& b) {
   return a.namespace_ == b.namespace_ && a.name == b.name && a.created == b.created &&
          a.generation == b.generation && a.parent_refs == b.parent_refs &&
-         a.hostnames == b.hostnames && a.rules == b.rules && a.uid == b.uid;
+         a.hostnames == b.hostnames && a.rules == b.rules && a.uid == b.uid &&
+         a.status_controllers == b.status_controllers;
 }
 
 inline bool operator==(const ReferenceGrantFrom& a, const ReferenceGrantFrom& b) {

@@ -1043,11 +1043,11 @@ std::optional<absl::Duration> ParseGatewayDuration(absl::string_view s) {
     size_t digits = 0;
     int64_t n = 0;
     while (i < s.size() && absl::ascii_isdigit(s[i])) {
+      if (++digits > 5) return std::nullopt;  // before n could overflow
       n = n * 10 + (s[i] - '0');
       ++i;
-      ++digits;
     }
-    if (digits == 0 || digits > 5 || i == s.size()) return std::nullopt;
+    if (digits == 0 || i == s.size()) return std::nullopt;
     if (s[i] == 'h') {
       total += absl::Hours(n);
       ++i;
@@ -1934,6 +1934,20 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(ObjectReader& reader, const JsonObject& 
   route.created = metadata.created;
   route.generation = metadata.generation;
   route.uid = metadata.uid;
+  // Controllers that report on the route: read leniently, since status is not the author's
+  // and a malformed entry must not drop the route.
+  if (const Json* status = Member(object, "status"); status != nullptr && status->is_object()) {
+    if (const Json* entries = Member(status->get_ref<const JsonObject&>(), "parents");
+        entries != nullptr && entries->is_array()) {
+      for (const Json& entry : *entries) {
+        if (!entry.is_object()) continue;
+        const Json* controller = Member(entry.get_ref<const JsonObject&>(), "controllerName");
+        if (controller != nullptr && controller->is_string()) {
+          route.status_controllers.insert(controller->get<std::string>());
+        }
+      }
+    }
+  }
   STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
   if (spec == nullptr) return reader.Error("spec", "required");
 

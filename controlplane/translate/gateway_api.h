@@ -38,6 +38,7 @@ struct ListenerStatus {
 
 struct GatewayStatus {
   source::ObjectKey key;
+  std::string uid;
   int64_t generation = 0;
   std::vector<Condition> conditions;
   std::vector<ListenerStatus> listeners;  // in the order of spec.listeners
@@ -52,12 +53,13 @@ struct RouteParentStatus {
 
 struct HttpRouteStatus {
   source::ObjectKey key;
+  std::string uid;
   int64_t generation = 0;
   std::vector<RouteParentStatus> parents;
 };
 
 struct GatewayApiStatus {
-  std::string controller_name;  // strata's GatewayClass controllerName
+  std::string controller_name;              // strata's GatewayClass controllerName
   std::vector<GatewayClassStatus> classes;  // by name
   std::vector<GatewayStatus> gateways;      // by namespace/name
   std::vector<HttpRouteStatus> routes;      // by namespace/name

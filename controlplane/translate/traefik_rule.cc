@@ -18,7 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
-#include "re2/re2.h"
+#include "controlplane/translate/regex_check.h"
 
 namespace strata::translate {
 namespace {
@@ -290,11 +290,8 @@ bool IsAscii(absl::string_view s) {
 }
 
 absl::Status CheckRegexp(int column, absl::string_view what, const std::string& pattern) {
-  RE2::Options options;
-  options.set_log_errors(false);
-  RE2 re(pattern, options);
-  if (!re.ok()) {
-    return ErrorAt(column, absl::StrCat(what, ": bad regular expression: ", re.error()));
+  if (std::string error = Re2Error(pattern); !error.empty()) {
+    return ErrorAt(column, absl::StrCat(what, ": bad regular expression: ", error));
   }
   return absl::OkStatus();
 }

@@ -19,6 +19,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "controlplane/translate/host_ownership.h"
+#include "controlplane/translate/regex_check.h"
 #include "controlplane/translate/service_endpoints.h"
 #include "controlplane/translate/traefik_rule.h"
 #include "envoy/config/core/v3/address.pb.h"
@@ -121,14 +122,21 @@ void SetRegex(envoy::type::matcher::v3::RegexMatcher& matcher, const std::string
 std::string Unanchored(const std::string& regex) { return absl::StrCat(".*(?:", regex, ").*"); }
 
 // Why the unanchored form of `regex` cannot be used (e.g. \Q without \E swallows the
-// closing parenthesis), or "". A pattern the proxies would reject must never reach them:
-// the whole route configuration would be refused.
+// closing parenthesis), or "".
 std::string CheckRegex(const std::string& matcher_text, const std::string& regex) {
-  re2::RE2::Options options;
-  options.set_log_errors(false);
-  const re2::RE2 compiled(Unanchored(regex), options);
-  if (compiled.ok()) return "";
-  return absl::StrCat(matcher_text, " is not supported: ", compiled.error());
+  const std::string error = Re2Error(Unanchored(regex));
+  return error.empty() ? "" : absl::StrCat(matcher_text, " is not supported: ", error);
+}
+
+// A path prefix without its trailing slashes, as Ingress and Gateway API prefixes are
+// matched ("/" stays "/").
+std::string WithoutTrailingSlashes(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+bool HasControlCharacters(const std::string& text) {
+  return text.find_first_of(std::string("\r\n\0", 3)) != std::string::npos;
 }
 
 // `app_tier`: behind the edge, which already appended the client to X-Forwarded-For.
@@ -405,9 +413,9 @@ class Translator {
         RouteEntry entry = NewEntry(origin, 2, {r, p});
         entry.route.set_name(absl::StrCat(Describe(*origin), " rules[", r, "].paths[", p, "]"));
         const bool exact = path.path_type == "Exact";
-        std::string prefix = path.path.empty() ? "/" : path.path;
         // Element-wise: "/foo/" is the same prefix as "/foo" (the trailing slash is ignored).
-        while (!exact && prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+        const std::string prefix =
+            exact ? path.path : WithoutTrailingSlashes(path.path.empty() ? "/" : path.path);
         if (exact) {
           entry.route.mutable_match()->set_path(path.path);
         } else if (prefix == "/") {
@@ -728,6 +736,7 @@ class Translator {
     info.gateway = &gateway;
     info.status.key = {gateway.namespace_, gateway.name};
     info.status.generation = gateway.generation;
+    info.status.uid = gateway.uid;
     const size_t n = gateway.listeners.size();
     info.listener_ok.assign(n, false);
 
@@ -786,6 +795,7 @@ class Translator {
       const bool ok = accepted && conflict[i].empty() && kinds_ok;
       info.listener_ok[i] = ok;
       valid += ok ? 1 : 0;
+      if (ok) served_listener_hosts_.insert(listener.hostname);
 
       status.conditions.push_back(Cond("Accepted", accepted, accepted_reason, accepted_message));
       status.conditions.push_back(
@@ -830,6 +840,25 @@ class Translator {
       return SelectorMatches(l.allowed_selector, NamespaceLabels(state_, ns));
     }
     return ns == gateway.namespace_;  // Same
+  }
+
+  // Whether a served listener with a more specific hostname than `listener_host` also
+  // matches `host`: requests for `host` belong to that listener (exact, then the longest
+  // wildcard, then none), so a route reaching `host` through a wider listener must not get
+  // them. Otherwise a listener reserved for one namespace could be bypassed through a wider
+  // one.
+  bool TakenByMoreSpecificListener(const std::string& listener_host,
+                                   const std::string& host) const {
+    for (const std::string& other : served_listener_hosts_) {
+      if (other == listener_host || other.empty()) continue;
+      const bool other_wild = absl::StartsWith(other, "*.");
+      const bool more_specific = listener_host.empty() ||
+                                 (!other_wild && absl::StartsWith(listener_host, "*.")) ||
+                                 (other_wild && absl::StartsWith(listener_host, "*.") &&
+                                  other.size() > listener_host.size());
+      if (more_specific && IntersectHostnames(other, host) == host) return true;
+    }
+    return false;
   }
 
   void AddHttpRoute(const source::HttpRoute& route) {
@@ -877,11 +906,15 @@ class Translator {
         for (size_t i : allowed) {
           ++gateway.status.listeners[i].attached_routes;
           const std::string& listener_host = gateway.gateway->listeners[i].hostname;
-          if (route.hostnames.empty()) {
-            parent.hosts.push_back(listener_host);
-          }
+          std::vector<std::string> candidates;
+          if (route.hostnames.empty()) candidates.push_back(listener_host);
           for (const std::string& h : route.hostnames) {
-            if (auto host = IntersectHostnames(listener_host, h)) parent.hosts.push_back(*host);
+            if (auto host = IntersectHostnames(listener_host, h)) candidates.push_back(*host);
+          }
+          for (std::string& host : candidates) {
+            if (!TakenByMoreSpecificListener(listener_host, host)) {
+              parent.hosts.push_back(std::move(host));
+            }
           }
         }
         std::sort(parent.hosts.begin(), parent.hosts.end());
@@ -898,7 +931,14 @@ class Translator {
       }
       info.parents.push_back(std::move(parent));
     }
-    if (info.parents.empty()) return;  // not attached to a Gateway of strata's
+    if (info.parents.empty()) {
+      // Not attached to a Gateway of strata's. If strata reported on it before, its entries
+      // go: an empty status for strata's controller removes them.
+      if (route.status_controllers.contains(options_.gateway_controller)) {
+        http_routes_[{route.namespace_, route.name}] = std::move(info);
+      }
+      return;
+    }
 
     info.origin = NewOrigin("HTTPRoute", route.namespace_, route.name, route.created,
                             /*served=*/false);
@@ -1003,9 +1043,10 @@ class Translator {
           absl::StrCat(Describe(origin), " rules[", r, "]",
                        matches.size() > 1 ? absl::StrCat(".matches[", m, "]") : std::string()));
       std::string problem = SetHttpRouteMatch(match, entry);
-      if (problem.empty()) ApplyHeaderFilters(header_filters, entry.route);
+      if (problem.empty()) problem = ApplyHeaderFilters(header_filters, entry.route);
       if (problem.empty() && redirect != nullptr) {
-        problem = SetRedirect(*redirect->request_redirect, match, entry.route);
+        problem = SetRedirect(*redirect->request_redirect, match, options_.gateway_http_port,
+                              entry.route);
       } else if (problem.empty()) {
         if (backends.empty() || invalid_weight > 0) {
           // Every request, or the invalid backends' share of them, gets 500. The share is a
@@ -1056,9 +1097,23 @@ class Translator {
 
   // The path prefix of a PathPrefix match as matched: without a trailing slash, except "/".
   static std::string PrefixOf(const source::HttpPathMatch& path) {
-    std::string prefix = path.value;
-    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
-    return prefix;
+    return WithoutTrailingSlashes(path.value);
+  }
+
+  // The replacement of a ReplacePrefixMatch as applied: "" is "/" (strip the prefix), and a
+  // trailing slash is dropped ("/new/" replaces "/old" in "/old/x" as "/new").
+  static std::string PrefixReplacement(const source::HttpPathModifier& modifier) {
+    return WithoutTrailingSlashes(modifier.value.empty() ? "/" : modifier.value);
+  }
+
+  // Why a ReplaceFullPath value cannot be sent, or "".
+  static std::string FullPathProblem(const source::HttpPathModifier& modifier) {
+    if (modifier.value.empty() || modifier.value[0] != '/' ||
+        HasControlCharacters(modifier.value)) {
+      return absl::StrCat("ReplaceFullPath \"", modifier.value,
+                          "\" must start with '/' and hold no control characters");
+    }
+    return "";
   }
 
   // Sets the route's match and precedence; returns why it cannot, or "".
@@ -1071,12 +1126,8 @@ class Translator {
       match.set_path(m.path.value);
     } else if (m.path.type == "RegularExpression") {
       kind = 1;
-      re2::RE2::Options re2_options;
-      re2_options.set_log_errors(false);
-      const re2::RE2 compiled(m.path.value, re2_options);
-      if (!compiled.ok()) {
-        return absl::StrCat("path regular expression \"", m.path.value,
-                            "\" is not valid RE2: ", compiled.error());
+      if (std::string bad = SafeRegexProblem(m.path.value); !bad.empty()) {
+        return absl::StrCat("path regular expression \"", m.path.value, "\": ", bad);
       }
       SetRegex(*match.mutable_safe_regex(), m.path.value);
     } else {
@@ -1098,12 +1149,8 @@ class Translator {
       HeaderMatcher* header = match.add_headers();
       header->set_name(name);
       if (h.type == "RegularExpression") {
-        re2::RE2::Options re2_options;
-        re2_options.set_log_errors(false);
-        const re2::RE2 compiled(h.value, re2_options);
-        if (!compiled.ok()) {
-          return absl::StrCat("header ", h.name, " regular expression \"", h.value,
-                              "\" is not valid RE2: ", compiled.error());
+        if (std::string bad = SafeRegexProblem(h.value); !bad.empty()) {
+          return absl::StrCat("header ", h.name, " regular expression \"", h.value, "\": ", bad);
         }
         SetRegex(*header->mutable_string_match()->mutable_safe_regex(), h.value);
       } else {
@@ -1118,12 +1165,9 @@ class Translator {
       auto* query = match.add_query_parameters();
       query->set_name(q.name);
       if (q.type == "RegularExpression") {
-        re2::RE2::Options re2_options;
-        re2_options.set_log_errors(false);
-        const re2::RE2 compiled(q.value, re2_options);
-        if (!compiled.ok()) {
+        if (std::string bad = SafeRegexProblem(q.value); !bad.empty()) {
           return absl::StrCat("query parameter ", q.name, " regular expression \"", q.value,
-                              "\" is not valid RE2: ", compiled.error());
+                              "\": ", bad);
         }
         SetRegex(*query->mutable_string_match()->mutable_safe_regex(), q.value);
       } else {
@@ -1143,26 +1187,30 @@ class Translator {
     return scheme == "https" ? 443 : scheme == "http" ? 80 : 0;
   }
 
+  // `listener_port`: the port a redirect keeps when it names neither scheme nor port.
   static std::string SetRedirect(const source::HttpRequestRedirect& r,
-                                 const source::HttpRouteMatch& match, Route& route) {
+                                 const source::HttpRouteMatch& match, uint32_t listener_port,
+                                 Route& route) {
     auto* redirect = route.mutable_redirect();
     if (!r.scheme.empty()) redirect->set_scheme_redirect(r.scheme);
     if (!r.hostname.empty()) redirect->set_host_redirect(r.hostname);
-    // No port: the scheme's well-known port when the scheme changes, else the request's
-    // (the proxy leaves a scheme's default port out of the location).
-    const uint32_t port = r.port.value_or(WellKnownPort(r.scheme));
-    redirect->set_port_redirect(port);
+    // No port: the scheme's well-known port when it names a scheme, else the listener's (the
+    // proxy leaves a scheme's default port out of the location).
+    redirect->set_port_redirect(
+        r.port.value_or(r.scheme.empty() ? listener_port : WellKnownPort(r.scheme)));
     if (r.path.has_value()) {
       if (r.path->type == "ReplaceFullPath") {
+        if (std::string bad = FullPathProblem(*r.path); !bad.empty()) return bad;
         redirect->set_path_redirect(r.path->value);
       } else {
         if (match.path.type != "PathPrefix") {
           return "ReplacePrefixMatch needs a PathPrefix match";
         }
-        const std::string prefix = PrefixOf(match.path);
-        std::string replacement = r.path->value;
-        while (replacement.size() > 1 && replacement.back() == '/') replacement.pop_back();
-        if (replacement == "/" || prefix == "/") {
+        const std::string replacement = PrefixReplacement(*r.path);
+        if (HasControlCharacters(replacement)) {
+          return "ReplacePrefixMatch holds control characters";
+        }
+        if (replacement == "/" || PrefixOf(match.path) == "/") {
           return "ReplacePrefixMatch of \"/\" (or on the prefix \"/\") in a redirect is not "
                  "supported yet";
         }
@@ -1202,6 +1250,7 @@ class Translator {
       return absl::StrReplaceAll(text, {{"\\", "\\\\"}});
     };
     if (r.path->type == "ReplaceFullPath") {
+      if (std::string bad = FullPathProblem(*r.path); !bad.empty()) return bad;
       auto* rewrite = action->mutable_regex_rewrite();
       SetRegex(*rewrite->mutable_pattern(), "^/.*$");
       rewrite->set_substitution(literal(r.path->value));
@@ -1209,8 +1258,8 @@ class Translator {
     }
     if (match.path.type != "PathPrefix") return "ReplacePrefixMatch needs a PathPrefix match";
     const std::string prefix = PrefixOf(match.path);
-    std::string replacement = r.path->value;
-    while (replacement.size() > 1 && replacement.back() == '/') replacement.pop_back();
+    const std::string replacement = PrefixReplacement(*r.path);
+    if (HasControlCharacters(replacement)) return "ReplacePrefixMatch holds control characters";
     if (prefix == "/") {
       // "/rest" becomes "<replacement>/rest".
       auto* rewrite = action->mutable_regex_rewrite();
@@ -1227,8 +1276,23 @@ class Translator {
     return "";
   }
 
-  static void ApplyHeaderFilters(const std::vector<const source::HttpRouteFilter*>& filters,
-                                 Route& route) {
+  // A header name a filter may set, add or remove: an HTTP token, not a pseudo-header, and
+  // for requests not Host (URLRewrite's hostname changes that).
+  static std::string HeaderNameProblem(const std::string& name, bool request) {
+    const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+             std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    });
+    if (!token) return absl::StrCat("header name \"", name, "\" is not an HTTP token");
+    if (request && absl::EqualsIgnoreCase(name, "host")) {
+      return "the Host header cannot be changed with a header filter; use URLRewrite hostname";
+    }
+    return "";
+  }
+
+  // Adds the header filters to the route; returns why one cannot be applied, or "".
+  static std::string ApplyHeaderFilters(const std::vector<const source::HttpRouteFilter*>& filters,
+                                        Route& route) {
     using envoy::config::core::v3::HeaderValueOption;
     for (const source::HttpRouteFilter* filter : filters) {
       const bool request = filter->request_header_modifier.has_value();
@@ -1240,15 +1304,24 @@ class Translator {
                              : route.mutable_response_headers_to_remove();
       for (const auto* list : {&f.set, &f.add}) {
         for (const source::HttpHeader& h : *list) {
+          if (std::string bad = HeaderNameProblem(h.name, request); !bad.empty()) return bad;
+          if (HasControlCharacters(h.value)) {
+            return absl::StrCat("the value of header ", h.name, " holds control characters");
+          }
           HeaderValueOption* option = add->Add();
           option->mutable_header()->set_key(absl::AsciiStrToLower(h.name));
-          option->mutable_header()->set_value(h.value);
+          // Values are literal; a proxy reads "%" as the start of a substitution.
+          option->mutable_header()->set_value(absl::StrReplaceAll(h.value, {{"%", "%%"}}));
           option->set_append_action(list == &f.set ? HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD
                                                    : HeaderValueOption::APPEND_IF_EXISTS_OR_ADD);
         }
       }
-      for (const std::string& name : f.remove) *remove->Add() = absl::AsciiStrToLower(name);
+      for (const std::string& name : f.remove) {
+        if (std::string bad = HeaderNameProblem(name, request); !bad.empty()) return bad;
+        *remove->Add() = absl::AsciiStrToLower(name);
+      }
     }
+    return "";
   }
 
   // Conditions of every HTTPRoute, once ownership has decided which hosts it keeps.
@@ -1256,6 +1329,7 @@ class Translator {
     for (auto& [key, info] : http_routes_) {
       info.status.key = key;
       info.status.generation = state_.http_routes.at(key).generation;
+      info.status.uid = state_.http_routes.at(key).uid;
       for (PendingParent& parent : info.parents) {
         std::vector<Condition>& conditions = parent.status.conditions;
         if (conditions.empty()) {  // the parent took the route; do its hosts belong to it?
@@ -1431,6 +1505,17 @@ class Translator {
       }
     }
 
+    // A listener's own hostname answers 404 while no route has it, rather than falling into
+    // a wider wildcard of another listener.
+    for (const std::string& reserved : served_listener_hosts_) {
+      if (reserved.empty()) continue;
+      const std::string host = NormalizeClaimedHost(reserved);
+      if (hosts_.contains(host)) continue;
+      auto* vhost = edge_routes.add_virtual_hosts();
+      vhost->set_name(host);
+      AddDomains(host, *vhost);
+    }
+
     for (const auto& [ns, tier] : app_tiers_) {
       // The edge's way to this app tier: its endpoints, with PROXY protocol v2.
       Cluster cluster = MakeEdsCluster(AppTierClusterName(ns));
@@ -1497,6 +1582,8 @@ class Translator {
   std::vector<GatewayClassStatus> gateway_classes_;
   std::map<ObjectKey, GatewayInfo> gateways_;
   std::map<ObjectKey, HttpRouteInfo> http_routes_;
+  // Hostnames of the served listeners of every strata Gateway ("" for none).
+  std::set<std::string> served_listener_hosts_;
 };
 
 }  // namespace

@@ -35,7 +35,7 @@ start shop-api python3 deploy/local/demo_backend.py 9102 "shop/api"
 start blog-web python3 deploy/local/demo_backend.py 9103 "blog/web"
 start controlplane "$bin/controlplane/strata-controlplane" --manifests="$MANIFESTS" \
   --xds_address=127.0.0.1:18000 --admin_address=127.0.0.1:9901 \
-  --proxy_listen_address=127.0.0.1 --edge_http_port=8080
+  --proxy_listen_address=127.0.0.1 --edge_http_port=8080 --gateway_http_port=8080
 start edge "$bin/dataplane/strata-proxy" --config=deploy/local/edge.yaml --concurrency=1
 start app-shop "$bin/dataplane/strata-proxy" --config=deploy/local/app-shop.yaml --concurrency=1
 

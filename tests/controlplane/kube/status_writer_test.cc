@@ -117,7 +117,7 @@ TEST_F(StatusWriterTest, GatewayApiConditionsAreMergedIntoTheStatusSubresource) 
     EXPECT_TRUE(got.ok() && got->status == 200);
     return got.ok() ? nlohmann::json::parse(got->body) : nlohmann::json();
   };
-  auto config = [](const std::string& accepted) {
+  auto config = [](const std::string& accepted, const std::string& uid = "uid-1") {
     translate::TwoTierConfig out;
     out.gateway_api.controller_name = "strata.dev/gateway-controller";
     source::ParentReference ref;
@@ -125,6 +125,7 @@ TEST_F(StatusWriterTest, GatewayApiConditionsAreMergedIntoTheStatusSubresource) 
     ref.name = "edge";
     out.gateway_api.routes.push_back(translate::HttpRouteStatus{
         {"shop", "web"},
+        uid,
         1,
         {{ref, {translate::Condition{"Accepted", accepted, "Accepted", "served"}}}}});
     return out;
@@ -162,6 +163,20 @@ TEST_F(StatusWriterTest, GatewayApiConditionsAreMergedIntoTheStatusSubresource) 
   EXPECT_EQ(route["status"]["parents"][0]["controllerName"], "example.com/other");
   EXPECT_EQ(route["status"]["parents"][1]["conditions"][0]["status"], "False");
   EXPECT_NE(route["metadata"]["resourceVersion"], version);
+
+  // Deleted and created again with the same content: a new object, written again.
+  auto deleted = client_->Call("DELETE", absl::StrCat(kRoutePath, "/web"), "");
+  ASSERT_TRUE(deleted.ok() && deleted->status == 200);
+  created = client_->Call("POST", kRoutePath, R"({
+      "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+      "metadata": {"name": "web", "namespace": "shop"},
+      "spec": {"parentRefs": [{"name": "edge", "namespace": "strata-system"}]}})");
+  ASSERT_TRUE(created.ok() && created->status == 201);
+  writer.Update(State(), config("False", "uid-2"));
+  ASSERT_TRUE(writer.AwaitIdle(absl::Seconds(10)));
+  route = route_status();
+  ASSERT_EQ(route["status"]["parents"].size(), 1u) << route.dump();
+  EXPECT_EQ(route["status"]["parents"][0]["conditions"][0]["status"], "False");
 }
 
 }  // namespace

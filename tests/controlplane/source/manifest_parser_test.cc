@@ -1263,6 +1263,34 @@ spec:
   EXPECT_EQ(rewrite.path->value, "");
 }
 
+TEST(ManifestParserTest, HttpRouteStatusControllersAreReadLeniently) {
+  const ClusterState state = Parse(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  parentRefs: [{name: edge}]
+status:
+  parents:
+  - {controllerName: strata.dev/gateway-controller, parentRef: {name: edge}}
+  - {controllerName: example.com/other}
+  - 7
+  - {controllerName: 5}
+)");
+  EXPECT_THAT(state.http_routes.at(ObjectKey("shop", "web")).status_controllers,
+              ElementsAre("example.com/other", "strata.dev/gateway-controller"));
+  // A status that is not even an object does not drop the route.
+  const ClusterState odd = Parse(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  parentRefs: [{name: edge}]
+status: [1, 2]
+)");
+  EXPECT_THAT(odd.http_routes.at(ObjectKey("shop", "web")).status_controllers, IsEmpty());
+}
+
 TEST(ManifestParserTest, HttpRouteDurations) {
   const std::pair<std::string, absl::Duration> cases[] = {
       {"10s", absl::Seconds(10)},
@@ -1386,10 +1414,31 @@ TEST(ManifestParserTest, GatewayApiVersionsAreOneKind) {
 }
 
 TEST(ManifestParserTest, GatewayApiEquality) {
-  const std::string manifest = absl::StrCat(kEdgeGateway, "---", kShopRoute);
+  const std::string manifest = absl::StrCat(kEdgeGateway, "---", kShopRoute, R"(
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: other-shop, labels: {team: b}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: other-strata, generation: 3}
+spec: {controllerName: strata.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ReferenceGrant
+metadata: {name: g, namespace: shop}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: blog}]
+  to: [{group: "", kind: Service}]
+)");
   ClusterState a = Parse(manifest);
   ClusterState b = Parse(manifest);
   EXPECT_TRUE(a == b);
+  // Every changed entry below exists in both states: a change of content, not a new key.
+  ASSERT_TRUE(a.namespaces.contains("other-shop"));
+  ASSERT_TRUE(a.gateway_classes.contains("other-strata"));
+  ASSERT_TRUE(a.reference_grants.contains(ObjectKey("shop", "g")));
   b.http_routes.begin()->second.rules[0].filters[0].request_header_modifier->remove.pop_back();
   EXPECT_FALSE(a == b);
   b = a;
@@ -1408,13 +1457,19 @@ TEST(ManifestParserTest, GatewayApiEquality) {
   b.gateways.begin()->second.listeners[1].certificate_refs[1].namespace_ = "x";
   EXPECT_FALSE(a == b);
   b = a;
-  b.namespaces["shop"].labels["team"] = "a";
+  b.namespaces.at("other-shop").labels["team"] = "a";
   EXPECT_FALSE(a == b);
   b = a;
-  b.gateway_classes["strata"].generation = 1;
+  b.gateway_classes.at("other-strata").generation = 1;
   EXPECT_FALSE(a == b);
   b = a;
-  b.reference_grants[ObjectKey("shop", "g")];
+  b.gateway_classes.at("other-strata").controller_name = "x/y";
+  EXPECT_FALSE(a == b);
+  b = a;
+  b.reference_grants.at(ObjectKey("shop", "g")).to[0].name = "web";
+  EXPECT_FALSE(a == b);
+  b = a;
+  b.reference_grants.at(ObjectKey("shop", "g")).from[0].namespace_ = "news";
   EXPECT_FALSE(a == b);
 }
 
@@ -1814,6 +1869,9 @@ std::vector<ErrorCase> GatewayApiErrorCases() {
       {"TooManyBackends", Rule("{backendRefs: [" + Repeat("{name: web, port: 80}", 17) + "]}"),
        kHR + std::string("spec.rules[0].backendRefs: must have at most 16 items")},
       {"TimeoutDays", Rule("{timeouts: {request: 1d}}"),
+       kHR + std::string("spec.rules[0].timeouts.request: ") + kDurationMessage},
+      // More digits than an int64 holds: refused, never overflowed.
+      {"TimeoutHugeNumber", Rule("{timeouts: {request: 99999999999999999999999s}}"),
        kHR + std::string("spec.rules[0].timeouts.request: ") + kDurationMessage},
       {"TimeoutFraction", Rule("{timeouts: {request: 1.5s}}"),
        kHR + std::string("spec.rules[0].timeouts.request: ") + kDurationMessage},

@@ -595,3 +595,222 @@ TEST(GatewayTwoTierTest, AnAppTierNamespaceGetsItsHttpRoutes) {
 
 }  // namespace
 }  // namespace strata::translate
+
+namespace strata::translate {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using namespace ::strata::translate::testing;  // NOLINT(google-build-using-namespace)
+
+TEST(GatewayTwoTierTest, ValuesAProxyWouldRefuseDropTheirRuleNotTheConfiguration) {
+  // Each of these, sent as is, would make strata-proxy (and Envoy) refuse the whole edge
+  // route configuration, for every tenant.
+  const TwoTierConfig config =
+      TranslateTwoTier(Parse(OpenGateway() + kShopServices + HttpRoute("shop", "hostile", R"(
+  parentRefs: [{name: edge, namespace: strata-system}]
+  hostnames: [shop.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /percent}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier: {set: [{name: X-Load, value: "100%"}]}
+    backendRefs: [{name: web, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /host}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {set: [{name: Host, value: evil.example.com}]}
+    backendRefs: [{name: web, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /pseudo}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {remove: [":path"]}
+    backendRefs: [{name: web, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /crlf}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {add: [{name: X-A, value: "a\r\nInjected: 1"}]}
+    backendRefs: [{name: web, port: 80}]
+  - matches: [{path: {type: RegularExpression, value: ""}}]
+    backendRefs: [{name: web, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /full}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: "no-slash"}}
+    backendRefs: [{name: web, port: 80}]
+  - backendRefs: [{name: api, port: 80}]
+)")),
+                       Options());
+  ExpectProxyAccepts(config.edge);
+  // The literal percent sign survives.
+  bool found = false;
+  for (const auto& vhost : config.edge.routes[0].virtual_hosts()) {
+    for (const auto& r : vhost.routes()) {
+      if (r.match().path_separated_prefix() != "/percent") continue;
+      found = true;
+      ASSERT_EQ(r.response_headers_to_add_size(), 1);
+      EXPECT_EQ(r.response_headers_to_add(0).header().value(), "100%%");
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/percent"), "svc/shop/web/80");
+  // The others are dropped: their requests reach the catch-all rule.
+  for (const char* path : {"/host", "/pseudo", "/crlf", "/full"}) {
+    EXPECT_EQ(AtEdge(config, "shop.example.com", path), "svc/shop/api/80") << path;
+  }
+  const std::string dropped = ConditionMessage(config, "shop", "hostile", "PartiallyInvalid");
+  EXPECT_THAT(dropped, HasSubstr("spec.rules[1]: matches[0]: the Host header cannot be changed"));
+  EXPECT_THAT(dropped, HasSubstr("spec.rules[2]: matches[0]: header name \":path\" is not an "
+                                 "HTTP token"));
+  EXPECT_THAT(dropped, HasSubstr("spec.rules[3]: matches[0]: the value of header X-A holds "
+                                 "control characters"));
+  EXPECT_THAT(dropped, HasSubstr("spec.rules[4]: matches[0]: path regular expression \"\": an "
+                                 "empty regular expression"));
+  EXPECT_THAT(dropped, HasSubstr("spec.rules[5]: matches[0]: ReplaceFullPath \"no-slash\" must "
+                                 "start with '/'"));
+}
+
+TEST(GatewayTwoTierTest, AMoreSpecificListenerKeepsItsHostnameFromWiderOnes) {
+  // The admin gives shop.example.com to namespace shop alone; a public listener takes the
+  // rest. An older route of another namespace must not reach shop's host through it.
+  const std::string gateway = Gateway(R"(  - name: shop
+    port: 80
+    protocol: HTTP
+    hostname: shop.example.com
+    allowedRoutes:
+      namespaces:
+        from: Selector
+        selector: {matchLabels: {kubernetes.io/metadata.name: shop}}
+  - name: apps
+    port: 80
+    protocol: HTTP
+    hostname: "*.apps.example.com"
+    allowedRoutes: {namespaces: {from: All}}
+  - name: public
+    port: 80
+    protocol: HTTP
+    allowedRoutes: {namespaces: {from: All}}
+)");
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(gateway + kShopServices + Service("intruder", "web", 8080, {"10.6.6.6"}) +
+            HttpRoute("intruder", "grab", R"(
+  parentRefs: [{name: edge, namespace: strata-system, sectionName: public}]
+  hostnames: [shop.example.com, "*.example.com", x.apps.example.com, intruder.example.org]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+)",
+                      "2020-01-01T00:00:00Z")),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  // shop has no route yet: its listener's host answers 404, not the intruder's wildcard.
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/"), "404");
+  EXPECT_EQ(AtEdge(config, "a.apps.example.com", "/"), "404");
+  EXPECT_EQ(AtEdge(config, "x.apps.example.com", "/"), "404");
+  // What the public listener may have is served.
+  EXPECT_EQ(AtEdge(config, "intruder.example.org", "/"), "svc/intruder/web/80");
+  EXPECT_EQ(AtEdge(config, "other.example.com", "/"), "svc/intruder/web/80");
+
+  // shop's route, newer than the intruder's, gets its host.
+  const TwoTierConfig with_shop = TranslateTwoTier(
+      Parse(gateway + kShopServices + Service("intruder", "web", 8080, {"10.6.6.6"}) +
+            HttpRoute("intruder", "grab", R"(
+  parentRefs: [{name: edge, namespace: strata-system, sectionName: public}]
+  hostnames: [shop.example.com]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+)",
+                      "2020-01-01T00:00:00Z") +
+            HttpRoute("shop", "front", R"(
+  parentRefs: [{name: edge, namespace: strata-system, sectionName: shop}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+)")),
+      Options());
+  EXPECT_EQ(AtEdge(with_shop, "shop.example.com", "/"), "svc/shop/web/80");
+  EXPECT_THAT(ParentConditions(with_shop, "shop", "front"),
+              ElementsAre("Accepted=True/Accepted", "ResolvedRefs=True/ResolvedRefs"));
+  EXPECT_THAT(
+      ParentConditions(with_shop, "intruder", "grab"),
+      ElementsAre("Accepted=False/NoMatchingListenerHostname", "ResolvedRefs=True/ResolvedRefs"));
+}
+
+TEST(GatewayTwoTierTest, StrataRemovesItsStatusFromRoutesThatLeftItsGateways) {
+  const TwoTierConfig config = TranslateTwoTier(Parse(OpenGateway() + kShopServices + R"(
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: moved, namespace: shop, generation: 5}
+spec:
+  parentRefs: [{name: elsewhere}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+status:
+  parents:
+  - parentRef: {name: edge, namespace: strata-system}
+    controllerName: strata.dev/gateway-controller
+    conditions: []
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: theirs, namespace: shop}
+spec:
+  parentRefs: [{name: elsewhere}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+status:
+  parents:
+  - parentRef: {name: elsewhere}
+    controllerName: example.com/other
+    conditions: []
+)"),
+                                                Options());
+  const HttpRouteStatus* moved = RouteStatus(config, "shop", "moved");
+  ASSERT_NE(moved, nullptr);
+  EXPECT_EQ(moved->generation, 5);
+  EXPECT_THAT(moved->parents, ::testing::IsEmpty());
+  EXPECT_EQ(RouteStatus(config, "shop", "theirs"), nullptr);
+}
+
+TEST(GatewayTwoTierTest, RedirectsKeepTheListenerPortAndEveryStatusCode) {
+  const std::string route = HttpRoute("shop", "front", R"(
+  parentRefs: [{name: edge, namespace: strata-system}]
+  hostnames: [shop.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /host}}]
+    filters: [{type: RequestRedirect, requestRedirect: {hostname: www.example.com}}]
+  - matches: [{path: {type: PathPrefix, value: /see}}]
+    filters: [{type: RequestRedirect, requestRedirect: {statusCode: 303, path: {type: ReplaceFullPath, replaceFullPath: /other}}}]
+  - matches: [{path: {type: PathPrefix, value: /strip}}]
+    filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: ""}}}]
+    backendRefs: [{name: web, port: 80}]
+)");
+  const TwoTierConfig config =
+      TranslateTwoTier(Parse(OpenGateway() + kShopServices + route), Options());
+  ExpectProxyAccepts(config.edge);
+  // The listener's port is 80: left out of an http location.
+  EXPECT_EQ(AtEdge(config, "shop.example.com:8080", "/host/a"),
+            "redirect http://www.example.com/host/a");
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/see"), "redirect http://shop.example.com/other");
+
+  TwoTierOptions options = Options();
+  options.gateway_http_port = 8080;
+  const TwoTierConfig local =
+      TranslateTwoTier(Parse(Gateway("  - {name: http, port: 8080, protocol: HTTP}\n") +
+                             Service("strata-system", "web", 8080, {"10.0.3.1"}) +
+                             HttpRoute("strata-system", "r", R"(
+  parentRefs: [{name: edge}]
+  hostnames: [shop.example.com]
+  rules:
+  - filters: [{type: RequestRedirect, requestRedirect: {hostname: www.example.com}}]
+)")),
+                       options);
+  EXPECT_EQ(AtEdge(local, "shop.example.com:8080", "/a"), "redirect http://www.example.com:8080/a");
+
+  // The 303 is kept as a 303.
+  for (const auto& vhost : config.edge.routes[0].virtual_hosts()) {
+    for (const auto& r : vhost.routes()) {
+      if (r.match().path_separated_prefix() == "/see") {
+        EXPECT_EQ(r.redirect().response_code(),
+                  envoy::config::route::v3::RedirectAction::SEE_OTHER);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace strata::translate
