@@ -132,6 +132,17 @@ bool ApplyGatewayStatus(const translate::GatewayStatus& desired, const std::stri
              {"conditions", Conditions(l.conditions, desired.generation, now, current)}});
   }
   changed |= Set(status, "listeners", std::move(listeners));
+  Json addresses = Json::array();
+  for (const source::LoadBalancerAddress& a : desired.addresses) {
+    addresses.push_back(a.ip.empty() ? Json{{"type", "Hostname"}, {"value", a.hostname}}
+                                     : Json{{"type", "IPAddress"}, {"value", a.ip}});
+  }
+  if (!addresses.empty()) {
+    changed |= Set(status, "addresses", std::move(addresses));
+  } else if (status.contains("addresses")) {
+    status.erase("addresses");
+    changed = true;
+  }
   return changed;
 }
 

@@ -20,7 +20,8 @@ namespace strata::kube {
 bool ApplyGatewayClassStatus(const translate::GatewayClassStatus& desired, const std::string& now,
                              nlohmann::json& status);
 
-// status.conditions and status.listeners; other fields (addresses) are left as they are.
+// status.conditions, status.listeners and status.addresses (the edge's; removed when it has
+// none).
 bool ApplyGatewayStatus(const translate::GatewayStatus& desired, const std::string& now,
                         nlohmann::json& status);
 

@@ -111,6 +111,26 @@ void StatusWriter::Update(const source::ClusterState& state,
     if (served.kind == "Ingress") {
       auto it = state.ingresses.find({served.namespace_, served.name});
       if (it == state.ingresses.end()) continue;
+      if (it->second.load_balancer != config.edge_addresses) {
+        // Where the Ingress is reachable: the edge's addresses (kubectl get ingress shows them).
+        Json addresses = Json::array();
+        for (const source::LoadBalancerAddress& a : config.edge_addresses) {
+          Json entry = Json::object();
+          if (!a.ip.empty()) entry["ip"] = a.ip;
+          if (!a.hostname.empty()) entry["hostname"] = a.hostname;
+          addresses.push_back(std::move(entry));
+        }
+        writes.push_back(
+            {"PATCH",
+             absl::StrCat("/apis/networking.k8s.io/v1/namespaces/", served.namespace_,
+                          "/ingresses/", served.name, "/status"),
+             Dump(Json{{"status",
+                        {{"loadBalancer",
+                          {{"ingress", addresses.empty() ? Json(nullptr) : addresses}}}}}}),
+             absl::StrCat("the load balancer status of Ingress ", served.namespace_, "/",
+                          served.name),
+             nullptr, ""});
+      }
       target = {"networking.k8s.io/v1",
                 absl::StrCat("/apis/networking.k8s.io/v1/namespaces/", served.namespace_,
                              "/ingresses/", served.name),

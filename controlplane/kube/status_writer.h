@@ -18,7 +18,8 @@
 
 namespace strata::kube {
 
-// Tells users, on their own objects, what the translation refused: for every Ingress and
+// Tells users, on their own objects, where they are served and what the translation refused.
+// Every served Ingress gets the edge's addresses in status.loadBalancer. For every Ingress and
 // IngressRoute strata serves, the annotation strata.dev/problems holds its problems (one per
 // line) and is removed once there are none, and each new set of problems is also a Warning
 // Event on the object (`kubectl describe` shows it). GatewayClasses, Gateways and HTTPRoutes

@@ -40,12 +40,22 @@ inline constexpr char kProblemsAnnotation[] = "strata.dev/problems";
 // namespace's strata-proxy pods (value "app").
 inline constexpr char kTierLabel[] = "strata.dev/tier";
 
+// One address of a load balancer: an entry of status.loadBalancer.ingress of a Service or an
+// Ingress.
+struct LoadBalancerAddress {
+  std::string ip;        // may be empty
+  std::string hostname;  // may be empty
+  bool operator==(const LoadBalancerAddress&) const = default;
+};
+
 struct Service {
   std::string namespace_;
   std::string name;
   std::map<std::string, std::string> labels;  // metadata.labels
   std::string type = "ClusterIP";
   std::vector<ServicePort> ports;
+  std::vector<std::string> external_ips;           // spec.externalIPs
+  std::vector<LoadBalancerAddress> load_balancer;  // status.loadBalancer.ingress
 };
 
 struct EndpointConditions {
@@ -118,6 +128,8 @@ struct Ingress {
   std::vector<IngressTls> tls;
   std::string reported_problems;  // the strata.dev/problems annotation, "" when absent
   std::string uid;                // metadata.uid; "" in manifests
+  // status.loadBalancer.ingress as the API server has it (strata writes the edge's).
+  std::vector<LoadBalancerAddress> load_balancer;
 };
 
 // `networking.k8s.io/v1` IngressClass (cluster-scoped).

@@ -15,7 +15,8 @@ inline bool operator==(const ServicePort& a, const ServicePort& b) {
 
 inline bool operator==(const Service& a, const Service& b) {
   return a.namespace_ == b.namespace_ && a.name == b.name && a.labels == b.labels &&
-         a.type == b.type && a.ports == b.ports;
+         a.type == b.type && a.ports == b.ports && a.external_ips == b.external_ips &&
+         a.load_balancer == b.load_balancer;
 }
 
 inline bool operator==(const EndpointConditions& a, const EndpointConditions& b) {
@@ -57,7 +58,7 @@ inline bool operator==(const Ingress& a, const Ingress& b) {
   return a.namespace_ == b.namespace_ && a.name == b.name && a.created == b.created &&
          a.ingress_class == b.ingress_class && a.default_backend == b.default_backend &&
          a.rules == b.rules && a.tls == b.tls && a.reported_problems == b.reported_problems &&
-         a.uid == b.uid;
+         a.uid == b.uid && a.load_balancer == b.load_balancer;
 }
 
 inline bool operator==(const IngressClass& a, const IngressClass& b) {

@@ -363,6 +363,29 @@ absl::StatusOr<ServicePort> ReadServicePort(const ObjectReader& reader, const Js
   return port;
 }
 
+// status.loadBalancer.ingress of a Service or an Ingress, read leniently: status is written
+// by controllers, and an odd entry must not drop the object.
+std::vector<LoadBalancerAddress> ReadLoadBalancerStatus(const JsonObject& object) {
+  std::vector<LoadBalancerAddress> out;
+  const Json* status = Member(object, "status");
+  if (status == nullptr || !status->is_object()) return out;
+  const Json* lb = Member(status->get_ref<const JsonObject&>(), "loadBalancer");
+  if (lb == nullptr || !lb->is_object()) return out;
+  const Json* entries = Member(lb->get_ref<const JsonObject&>(), "ingress");
+  if (entries == nullptr || !entries->is_array()) return out;
+  for (const Json& entry : *entries) {
+    if (!entry.is_object()) continue;
+    LoadBalancerAddress address;
+    const Json* ip = Member(entry.get_ref<const JsonObject&>(), "ip");
+    const Json* hostname = Member(entry.get_ref<const JsonObject&>(), "hostname");
+    if (ip != nullptr && ip->is_string()) address.ip = ip->get<std::string>();
+    if (hostname != nullptr && hostname->is_string())
+      address.hostname = hostname->get<std::string>();
+    if (!address.ip.empty() || !address.hostname.empty()) out.push_back(std::move(address));
+  }
+  return out;
+}
+
 absl::StatusOr<Service> ReadService(ObjectReader& reader, const JsonObject& object) {
   STRATA_ASSIGN_OR_RETURN(Metadata metadata,
                           ReadMetadata(reader, object, "Service", NameRule::kDns1035Label));
@@ -374,8 +397,20 @@ absl::StatusOr<Service> ReadService(ObjectReader& reader, const JsonObject& obje
       service.labels.emplace(key, *value.get_ptr<const std::string*>());
     }
   }
+  service.load_balancer = ReadLoadBalancerStatus(object);
   STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
   if (spec == nullptr) return service;
+  STRATA_ASSIGN_OR_RETURN(const JsonArray* external_ips,
+                          reader.GetList(*spec, "spec", "externalIPs"));
+  if (external_ips != nullptr) {
+    for (size_t i = 0; i < external_ips->size(); ++i) {
+      const auto* ip = (*external_ips)[i].get_ptr<const std::string*>();
+      if (ip == nullptr || !(IsIpAddress(AF_INET, *ip) || IsIpAddress(AF_INET6, *ip))) {
+        return reader.Error(Index("spec.externalIPs", i), "must be an IP address");
+      }
+      service.external_ips.push_back(*ip);
+    }
+  }
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> type, reader.GetString(*spec, "spec", "type"));
   if (type.has_value()) {
     if (*type != "ClusterIP" && *type != "NodePort" && *type != "LoadBalancer" &&
@@ -609,6 +644,7 @@ absl::StatusOr<Ingress> ReadIngress(ObjectReader& reader, const JsonObject& obje
   ingress.ingress_class = MapValue(metadata.annotations, kIngressClassAnnotation);
   ingress.reported_problems = MapValue(metadata.annotations, kProblemsAnnotation);
   ingress.uid = metadata.uid;
+  ingress.load_balancer = ReadLoadBalancerStatus(object);
   STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
   if (spec == nullptr) return reader.Error("spec", "required");
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> class_name,

@@ -40,6 +40,7 @@ struct GatewayStatus {
   source::ObjectKey key;
   std::string uid;
   int64_t generation = 0;
+  std::vector<source::LoadBalancerAddress> addresses;  // the edge's
   std::vector<Condition> conditions;
   std::vector<ListenerStatus> listeners;  // in the order of spec.listeners
 };

@@ -224,6 +224,8 @@ class Translator {
       out.gateway_api.routes.push_back(std::move(route.status));
     out.gateway_api.classes = std::move(gateway_classes_);
     out.gateway_api.controller_name = options_.gateway_controller;
+    out.edge_addresses = EdgeAddresses();
+    for (GatewayStatus& gateway : out.gateway_api.gateways) gateway.addresses = out.edge_addresses;
     for (auto& [key, problems] : problems_) {
       const auto& [kind, ns, name] = key;
       out.reports.push_back(ObjectReport{kind, ns, name, {problems.begin(), problems.end()}});
@@ -306,6 +308,15 @@ class Translator {
       }
       app_tiers_[ns] = AppTier{&service, port, *target == 0 ? port->port : *target};
     }
+  }
+
+  std::vector<source::LoadBalancerAddress> EdgeAddresses() const {
+    auto it = state_.services.find(options_.edge_service);
+    if (it == state_.services.end()) return {};
+    if (!it->second.load_balancer.empty()) return it->second.load_balancer;
+    std::vector<source::LoadBalancerAddress> out;
+    for (const std::string& ip : it->second.external_ips) out.push_back({ip, ""});
+    return out;
   }
 
   void FindEdgeAddresses() {

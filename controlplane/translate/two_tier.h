@@ -82,6 +82,10 @@ struct TwoTierConfig {
   // Conditions of the GatewayClasses and Gateways of strata's class and of the HTTPRoutes
   // attached to them.
   GatewayApiStatus gateway_api;
+  // Where clients reach the edge: the edge Service's load balancer addresses, else its
+  // externalIPs; empty when it has neither (or does not exist). Served Ingresses publish
+  // them in status.loadBalancer, Gateways in status.addresses.
+  std::vector<source::LoadBalancerAddress> edge_addresses;
 };
 
 // Translates the Ingresses and IngressRoutes strata serves into the edge's and the app

@@ -187,7 +187,7 @@ TEST_F(KubeTwoTierTest, ObjectsWrittenWithKubectlAreRoutedAndFollowed) {
   EXPECT_TRUE(AwaitOutput(annotation, "")) << api_.Kubectl(annotation);
 }
 
-TEST_F(KubeTwoTierTest, HttpRoutesAreServedAndGetConditions) {
+TEST_F(KubeTwoTierTest, HttpRoutesAndIngressesGetTheirStatus) {
   // The HTTPRoute reaches shop's backend through shop's app tier.
   EXPECT_EQ(AwaitRouted("api.example.com", "shop-web"), "shop-web");
   auto conditions = [](const std::string& name, const std::string& ns) {
@@ -202,6 +202,18 @@ TEST_F(KubeTwoTierTest, HttpRoutesAreServedAndGetConditions) {
       "get gateway edge -n strata-system -o "
       "jsonpath='{.status.conditions[*].reason} {.status.listeners[0].attachedRoutes}'";
   EXPECT_TRUE(AwaitOutput(gateway, "Accepted Programmed 1")) << api_.Kubectl(gateway);
+
+  // The edge Service gets a load balancer: served Ingresses and the Gateway show its address.
+  const std::string patched = api_.Kubectl(
+      "patch service strata-edge -n strata-system --subresource=status --type=merge "
+      "-p '{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"203.0.113.7\"}]}}}'");
+  ASSERT_NE(patched.find("patched"), std::string::npos) << patched;
+  const std::string ingress_address =
+      "get ingress front -n shop -o jsonpath='{.status.loadBalancer.ingress[*].ip}'";
+  EXPECT_TRUE(AwaitOutput(ingress_address, "203.0.113.7")) << api_.Kubectl(ingress_address);
+  const std::string gateway_address =
+      "get gateway edge -n strata-system -o jsonpath='{.status.addresses[*].value}'";
+  EXPECT_TRUE(AwaitOutput(gateway_address, "203.0.113.7")) << api_.Kubectl(gateway_address);
 
   // blog's HTTPRoute for the same host is newer: refused, with the reason on its status.
   Apply(HttpRouteYaml("blog", "grab", "api.example.com", "web"));

@@ -60,7 +60,7 @@ TEST(GatewayStatusTest, TransitionTimesChangeOnlyWithTheStatus) {
   EXPECT_EQ(conditions[1]["lastTransitionTime"], "2026-12-07T12:00:00Z");
 }
 
-TEST(GatewayStatusTest, GatewayConditionsAndListenersKeepOtherFields) {
+TEST(GatewayStatusTest, GatewayConditionsListenersAndAddresses) {
   translate::GatewayStatus gateway;
   gateway.key = {"strata-system", "edge"};
   gateway.generation = 2;
@@ -70,11 +70,13 @@ TEST(GatewayStatusTest, GatewayConditionsAndListenersKeepOtherFields) {
                                 {{source::kGatewayApiGroup, "HTTPRoute"}},
                                 3,
                                 {Condition{"Programmed", "True", "Programmed", "ok"}}});
+  gateway.addresses = {{"203.0.113.7", ""}, {"", "lb.example.net"}};
   Json status = Json::parse(R"({"addresses": [{"type": "IPAddress", "value": "10.0.0.1"}],
       "listeners": [{"name": "http", "conditions": [{"type": "Programmed", "status": "True",
       "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]})");
   EXPECT_TRUE(ApplyGatewayStatus(gateway, "2026-12-07T10:00:00Z", status));
-  EXPECT_EQ(status["addresses"][0]["value"], "10.0.0.1");
+  EXPECT_EQ(status["addresses"], Json::parse(R"([{"type": "IPAddress", "value": "203.0.113.7"},
+      {"type": "Hostname", "value": "lb.example.net"}])"));
   EXPECT_EQ(status["conditions"][0]["observedGeneration"], 2);
   const Json& listener = status["listeners"][0];
   EXPECT_EQ(listener["attachedRoutes"], 3);
@@ -82,6 +84,10 @@ TEST(GatewayStatusTest, GatewayConditionsAndListenersKeepOtherFields) {
             Json::parse(R"([{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}])"));
   EXPECT_EQ(listener["conditions"][0]["lastTransitionTime"], "2026-01-01T00:00:00Z");
   EXPECT_FALSE(ApplyGatewayStatus(gateway, "2026-12-07T11:00:00Z", status));
+  // No edge addresses: none on the Gateway either.
+  gateway.addresses.clear();
+  EXPECT_TRUE(ApplyGatewayStatus(gateway, "2026-12-07T11:00:00Z", status));
+  EXPECT_FALSE(status.contains("addresses"));
 }
 
 TEST(GatewayStatusTest, MalformedStatusIsReplacedNotFatal) {

@@ -96,6 +96,28 @@ TEST_F(StatusWriterTest, OnlyTheLeaderWritesAndWritesAreIdempotent) {
   EXPECT_EQ(State().ingresses.at({"shop", "web"}).reported_problems, "");
 }
 
+TEST_F(StatusWriterTest, ServedIngressesPublishTheEdgeAddresses) {
+  StatusWriter writer(*client_, RealClock::Get());
+  writer.SetLeader(true);
+  translate::TwoTierConfig config = Config("");
+  config.edge_addresses = {{"203.0.113.7", ""}, {"", "lb.example.net"}};
+  writer.Update(State(), config);
+  ASSERT_TRUE(writer.AwaitIdle(absl::Seconds(10)));
+  EXPECT_EQ(State().ingresses.at({"shop", "web"}).load_balancer, config.edge_addresses);
+
+  // Seen back, nothing more is written.
+  const std::string version = Version();
+  writer.Update(State(), config);
+  ASSERT_TRUE(writer.AwaitIdle(absl::Seconds(10)));
+  EXPECT_EQ(Version(), version);
+
+  // The edge loses its addresses: so does the Ingress.
+  config.edge_addresses.clear();
+  writer.Update(State(), config);
+  ASSERT_TRUE(writer.AwaitIdle(absl::Seconds(10)));
+  EXPECT_TRUE(State().ingresses.at({"shop", "web"}).load_balancer.empty());
+}
+
 TEST_F(StatusWriterTest, GatewayApiConditionsAreMergedIntoTheStatusSubresource) {
   constexpr char kRoutePath[] = "/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes";
   auto created = client_->Call("POST", kRoutePath, R"({

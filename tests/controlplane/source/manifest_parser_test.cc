@@ -89,6 +89,34 @@ TEST(ManifestParserTest, Service) {
   EXPECT_EQ(service.ports[2].target_port, (std::variant<uint32_t, std::string>(53u)));
 }
 
+TEST(ManifestParserTest, LoadBalancerAddressesOfServicesAndIngresses) {
+  const ClusterState state = Parse(R"(
+apiVersion: v1
+kind: Service
+metadata: {name: strata-edge, namespace: strata-system}
+spec:
+  type: LoadBalancer
+  externalIPs: [192.0.2.9, "2001:db8::9"]
+  ports: [{port: 80}]
+status:
+  loadBalancer:
+    ingress: [{ip: 203.0.113.7}, {hostname: lb.example.net}, {}, 7, {ip: 5}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop}
+spec: {rules: [{host: shop.example.com}]}
+status: {loadBalancer: {ingress: [{ip: 203.0.113.7}]}}
+)");
+  const Service& edge = state.services.at(ObjectKey("strata-system", "strata-edge"));
+  EXPECT_THAT(edge.external_ips, ElementsAre("192.0.2.9", "2001:db8::9"));
+  // Status is read leniently: entries with neither an ip nor a hostname string are skipped.
+  EXPECT_THAT(edge.load_balancer, ElementsAre(LoadBalancerAddress{"203.0.113.7", ""},
+                                              LoadBalancerAddress{"", "lb.example.net"}));
+  EXPECT_THAT(state.ingresses.at(ObjectKey("shop", "web")).load_balancer,
+              ElementsAre(LoadBalancerAddress{"203.0.113.7", ""}));
+}
+
 TEST(ManifestParserTest, ServiceDefaults) {
   ClusterState state = Parse(R"(
 apiVersion: v1
@@ -531,6 +559,8 @@ std::vector<ErrorCase> ErrorCases() {
        absl::StrCat(kP, "metadata.labels.tier: must be a string")},
       {"BadType", Svc(web + "spec: {type: Magic}\n"),
        absl::StrCat(kP, "spec.type: must be ClusterIP, NodePort, LoadBalancer or ExternalName")},
+      {"ExternalIpNotIp", Svc(web + "spec: {externalIPs: [203.0.113.1, lb.example.net]}\n"),
+       absl::StrCat(kP, "spec.externalIPs[1]: must be an IP address")},
       {"PortsNotList", Svc(web + "spec: {ports: {port: 80}}\n"),
        absl::StrCat(kP, "spec.ports: must be a list")},
       {"PortNotObject", Svc(web + "spec: {ports: [80]}\n"),

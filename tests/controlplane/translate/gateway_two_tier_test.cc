@@ -814,3 +814,49 @@ TEST(GatewayTwoTierTest, RedirectsKeepTheListenerPortAndEveryStatusCode) {
 
 }  // namespace
 }  // namespace strata::translate
+
+namespace strata::translate {
+namespace {
+
+using namespace ::strata::translate::testing;  // NOLINT(google-build-using-namespace)
+
+std::string EdgeService(const std::string& extra) {
+  return absl::StrCat(R"(
+---
+apiVersion: v1
+kind: Service
+metadata: {name: strata-edge, namespace: strata-system}
+)",
+                      extra);
+}
+
+TEST(GatewayTwoTierTest, TheEdgeAddressesAreThoseOfTheEdgeService) {
+  using source::LoadBalancerAddress;
+  // The load balancer's addresses win over externalIPs.
+  TwoTierConfig config = TranslateTwoTier(Parse(OpenGateway() + EdgeService(R"(spec:
+  type: LoadBalancer
+  externalIPs: [192.0.2.9]
+  ports: [{port: 80, targetPort: 8080}]
+status: {loadBalancer: {ingress: [{ip: 203.0.113.7}, {hostname: lb.example.net}]}}
+)")),
+                                          Options());
+  EXPECT_THAT(config.edge_addresses,
+              ::testing::ElementsAre(LoadBalancerAddress{"203.0.113.7", ""},
+                                     LoadBalancerAddress{"", "lb.example.net"}));
+  ASSERT_EQ(config.gateway_api.gateways.size(), 1u);
+  EXPECT_EQ(config.gateway_api.gateways[0].addresses, config.edge_addresses);
+
+  config = TranslateTwoTier(Parse(OpenGateway() + EdgeService(R"(spec:
+  externalIPs: [192.0.2.9]
+  ports: [{port: 80, targetPort: 8080}]
+)")),
+                            Options());
+  EXPECT_THAT(config.edge_addresses, ::testing::ElementsAre(LoadBalancerAddress{"192.0.2.9", ""}));
+
+  // Without an edge Service there is nothing to publish.
+  config = TranslateTwoTier(Parse(OpenGateway()), Options());
+  EXPECT_THAT(config.edge_addresses, ::testing::IsEmpty());
+}
+
+}  // namespace
+}  // namespace strata::translate
