@@ -22,35 +22,55 @@ class KubeSource::KindStore final : public ReflectorHandler {
         source_(source) {}
 
   void Replace(std::vector<nlohmann::json> objects) override {
-    std::map<std::string, source::ApiObject> fresh;
-    for (const nlohmann::json& object : objects) {
-      if (auto parsed = Parse(object)) fresh.insert_or_assign(Key(object), *std::move(parsed));
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      objects_ = std::move(fresh);
-      synced_ = true;
-    }
+    ReplaceObjects(objects);
     source_.Changed();
+  }
+
+  void ReplaceObjects(const std::vector<nlohmann::json>& objects) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    std::map<std::string, source::ApiObject> fresh;
+    std::map<std::string, source::RejectedObject> rejected;
+    for (const nlohmann::json& object : objects) {
+      const std::string key = Key(object);
+      Parsed parsed = Parse(object);
+      if (parsed.rejection.has_value()) {
+        rejected.insert_or_assign(key, *std::move(parsed.rejection));
+        // The last valid version stays.
+        auto old = objects_.find(key);
+        if (old != objects_.end()) fresh.insert_or_assign(key, old->second);
+      } else if (parsed.object.has_value()) {
+        fresh.insert_or_assign(key, *std::move(parsed.object));
+      }
+    }
+    objects_ = std::move(fresh);
+    rejected_ = std::move(rejected);
+    synced_ = true;
   }
 
   void Apply(const WatchEvent& event) override {
     const std::string key = Key(event.object);
-    std::optional<source::ApiObject> parsed;
+    Parsed parsed;
     if (event.type != WatchEvent::Type::kDeleted) parsed = Parse(event.object);
     {
       absl::MutexLock lock(&mu_);
-      if (parsed.has_value()) {
-        objects_.insert_or_assign(key, *std::move(parsed));
-      } else {
-        // Deleted, or now malformed: a broken edit takes the object out, as a broken
-        // manifest would (the log line says why).
+      if (event.type == WatchEvent::Type::kDeleted) {
         objects_.erase(key);
+        rejected_.erase(key);
+      } else if (parsed.rejection.has_value()) {
+        // A broken edit: the last valid version (if any) stays served, and the rejection is
+        // reported on the object.
+        rejected_.insert_or_assign(key, *std::move(parsed.rejection));
+      } else {
+        rejected_.erase(key);
+        if (parsed.object.has_value()) {
+          objects_.insert_or_assign(key, *std::move(parsed.object));
+        } else {
+          objects_.erase(key);  // no longer a kind strata reads
+        }
       }
     }
     source_.Changed();
   }
-
   bool synced() const {
     absl::MutexLock lock(&mu_);
     return synced_;
@@ -58,36 +78,64 @@ class KubeSource::KindStore final : public ReflectorHandler {
   void AddTo(source::ClusterState& state) const {
     absl::MutexLock lock(&mu_);
     for (const auto& [key, object] : objects_) source::AddToState(object, state);
+    for (const auto& [key, rejection] : rejected_) {
+      state.rejected.insert_or_assign(
+          std::make_tuple(rejection.kind, rejection.namespace_, rejection.name), rejection);
+    }
   }
 
  private:
   static std::string Key(const nlohmann::json& object) {
-    const nlohmann::json* meta = object.contains("metadata") && object["metadata"].is_object()
-                                     ? &object["metadata"]
-                                     : nullptr;
-    if (meta == nullptr) return "";
-    auto text = [&](const char* field) {
-      auto it = meta->find(field);
-      return it != meta->end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    return absl::StrCat(text("namespace"), "/", text("name"));
+    const nlohmann::json* meta = Member(object, "metadata");
+    if (meta == nullptr || !meta->is_object()) return "";
+    return absl::StrCat(StringMember(*meta, "namespace"), "/", StringMember(*meta, "name"));
   }
 
-  std::optional<source::ApiObject> Parse(const nlohmann::json& object) const {
+  struct Parsed {
+    std::optional<source::ApiObject> object;  // none: not a kind strata reads, or refused
+    std::optional<source::RejectedObject> rejection;
+  };
+
+  Parsed Parse(const nlohmann::json& object) const {
     absl::StatusOr<source::ApiObject> parsed = source::ReadApiObject(object, where_);
     if (!parsed.ok()) {
-      STRATA_LOG(WARNING) << parsed.status().message() << "; the object is skipped";
-      return std::nullopt;
+      STRATA_LOG(WARNING) << parsed.status().message() << "; this version is not used";
+      source::RejectedObject rejection;
+      rejection.kind = type_.kind;
+      const nlohmann::json* meta = Member(object, "metadata");
+      if (meta != nullptr) {
+        rejection.namespace_ = StringMember(*meta, "namespace");
+        rejection.name = StringMember(*meta, "name");
+        const nlohmann::json* generation = Member(*meta, "generation");
+        if (generation != nullptr && generation->is_number_integer()) {
+          rejection.generation = generation->get<int64_t>();
+        }
+      }
+      rejection.message = std::string(parsed.status().message());
+      return Parsed{std::nullopt, std::move(rejection)};
     }
-    if (std::holds_alternative<std::monostate>(*parsed)) return std::nullopt;
-    return *std::move(parsed);
+    if (std::holds_alternative<std::monostate>(*parsed)) return {};
+    return Parsed{*std::move(parsed), std::nullopt};
+  }
+
+  static const nlohmann::json* Member(const nlohmann::json& object, const char* key) {
+    if (!object.is_object()) return nullptr;
+    auto it = object.find(key);
+    return it == object.end() ? nullptr : &*it;
+  }
+  static std::string StringMember(const nlohmann::json& object, const char* key) {
+    const nlohmann::json* value = Member(object, key);
+    return value != nullptr && value->is_string() ? value->get<std::string>() : "";
   }
 
   const ResourceType type_;
   const std::string where_;
   KubeSource& source_;
   mutable absl::Mutex mu_;
+  // The last valid version of each object, by namespace/name.
   std::map<std::string, source::ApiObject> objects_ ABSL_GUARDED_BY(mu_);
+  // Objects whose latest version was refused, by namespace/name.
+  std::map<std::string, source::RejectedObject> rejected_ ABSL_GUARDED_BY(mu_);
   bool synced_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -378,6 +379,18 @@ struct ReferenceGrant {
   std::vector<ReferenceGrantTo> to;
 };
 
+// An object whose latest version strata refused (from the Kubernetes API, where each object
+// is read on its own). Its last valid version, if it had one, stays in the state and is
+// served: a broken edit does not take down what worked.
+struct RejectedObject {
+  std::string kind;  // Ingress, IngressRoute, HTTPRoute, ...
+  std::string namespace_;
+  std::string name;
+  int64_t generation = 0;  // of the refused version
+  std::string message;     // what is wrong, naming the field
+  bool operator==(const RejectedObject&) const = default;
+};
+
 struct ClusterState {
   std::map<ObjectKey, Service> services;
   std::map<ObjectKey, EndpointSlice> endpoint_slices;
@@ -389,6 +402,8 @@ struct ClusterState {
   std::map<ObjectKey, Gateway> gateways;
   std::map<ObjectKey, HttpRoute> http_routes;
   std::map<ObjectKey, ReferenceGrant> reference_grants;
+  // By kind, namespace, name.
+  std::map<std::tuple<std::string, std::string, std::string>, RejectedObject> rejected;
 };
 
 using ClusterStateConstSharedPtr = std::shared_ptr<const ClusterState>;

@@ -196,7 +196,8 @@ inline bool operator==(const ClusterState& a, const ClusterState& b) {
          a.ingresses == b.ingresses && a.ingress_classes == b.ingress_classes &&
          a.ingress_routes == b.ingress_routes && a.namespaces == b.namespaces &&
          a.gateway_classes == b.gateway_classes && a.gateways == b.gateways &&
-         a.http_routes == b.http_routes && a.reference_grants == b.reference_grants;
+         a.http_routes == b.http_routes && a.reference_grants == b.reference_grants &&
+         a.rejected == b.rejected;
 }
 
 }  // namespace strata::source

@@ -210,6 +210,7 @@ class Translator {
     for (const auto& [key, route] : state_.http_routes) AddHttpRoute(route);
     ResolveOwnership();
     FinishHttpRouteStatus();
+    ReportRejected();
     Emit();
     TwoTierConfig out;
     out.edge = std::move(edge_);
@@ -1377,13 +1378,55 @@ class Translator {
           conditions.push_back(Cond("ResolvedRefs", false, info.unresolved.front().first,
                                     absl::StrJoin(messages, "; ")));
         }
+        std::vector<std::string> partly;
+        auto rejected = state_.rejected.find(std::make_tuple("HTTPRoute", key.first, key.second));
+        if (rejected != state_.rejected.end()) {
+          partly.push_back(absl::StrCat("Fall Back: generation ", rejected->second.generation,
+                                        " is not valid (", rejected->second.message,
+                                        "); generation ", info.status.generation,
+                                        " is still served"));
+        }
         if (!info.dropped.empty() && info.rules_kept > 0) {
-          conditions.push_back(
-              Condition{"PartiallyInvalid", "True", "UnsupportedValue",
-                        absl::StrCat("Dropped Rule: ", absl::StrJoin(info.dropped, "; "))});
+          partly.push_back(absl::StrCat("Dropped Rule: ", absl::StrJoin(info.dropped, "; ")));
+        }
+        if (!partly.empty()) {
+          conditions.push_back(Condition{"PartiallyInvalid", "True", "UnsupportedValue",
+                                         absl::StrJoin(partly, "; ")});
         }
         info.status.parents.push_back(std::move(parent.status));
       }
+    }
+  }
+
+  // ---- Refused versions ----------------------------------------------------------------
+
+  // Whether the state still holds a valid version of the object.
+  bool HasValidVersion(const std::string& kind, const ObjectKey& key) const {
+    if (kind == "Ingress") return state_.ingresses.contains(key);
+    if (kind == "IngressRoute") return state_.ingress_routes.contains(key);
+    if (kind == "HTTPRoute") return state_.http_routes.contains(key);
+    if (kind == "Gateway") return state_.gateways.contains(key);
+    if (kind == "Service") return state_.services.contains(key);
+    if (kind == "EndpointSlice") return state_.endpoint_slices.contains(key);
+    if (kind == "ReferenceGrant") return state_.reference_grants.contains(key);
+    if (kind == "GatewayClass") return state_.gateway_classes.contains(key.second);
+    if (kind == "IngressClass") return state_.ingress_classes.contains(key.second);
+    if (kind == "Namespace") return state_.namespaces.contains(key.second);
+    return false;
+  }
+
+  // Objects whose latest version the source refused: reported (on a served Ingress or
+  // IngressRoute also as an annotation and Event; an HTTPRoute says it in its conditions).
+  void ReportRejected() {
+    for (const auto& [key, rejected] : state_.rejected) {
+      const auto& [kind, ns, name] = key;
+      Report(kind, ns, name,
+             HasValidVersion(kind, {ns, name})
+                 ? absl::StrCat("generation ", rejected.generation,
+                                " is not valid and is not served; the previous valid version "
+                                "still is: ",
+                                rejected.message)
+                 : absl::StrCat("not valid, not served: ", rejected.message));
     }
   }
 

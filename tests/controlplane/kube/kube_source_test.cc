@@ -211,20 +211,36 @@ TEST_F(KubeSourceTest, GatewayApiObjectsAppliedWithKubectlReachTheState) {
       << Describe();
   EXPECT_EQ(Latest()->http_routes.at(ObjectKey("shop", "web")).generation, 2);
 
-  // A status write changes nothing strata reads: no new state.
+  // A status write changes nothing strata reads: no new state for it. The next change is
+  // published once.
   const int published = Published();
   const std::string out = api_.Kubectl(
       "patch httproute web -n shop --subresource=status --type=merge "
       "-p '{\"status\":{\"parents\":[]}}'");
   ASSERT_NE(out.find("patched"), std::string::npos) << out;
-  absl::SleepFor(absl::Milliseconds(500));
-  EXPECT_EQ(Published(), published);
+  Apply(Route("/api", 7070));
+  ASSERT_TRUE(AwaitState([](const ClusterState& state) { return RoutePort(state) == 7070; }))
+      << Describe();
+  EXPECT_EQ(Published(), published + 1);
 
-  // An edit the CRD would refuse (the stand-in takes it): the route is dropped, the others
-  // stay.
+  // An edit the CRD would refuse (the stand-in takes it): the last valid version stays, and
+  // the refusal is in the state for the reports.
   Apply(Route("api", 9090));
-  ASSERT_TRUE(AwaitState([](const ClusterState& state) {
-    return state.http_routes.empty() && state.gateways.size() == 1;
+  const auto rejected_key =
+      std::make_tuple(std::string("HTTPRoute"), std::string("shop"), std::string("web"));
+  ASSERT_TRUE(AwaitState([&](const ClusterState& state) {
+    return state.rejected.contains(rejected_key);
+  })) << Describe();
+  EXPECT_EQ(RoutePort(*Latest()), 7070u);
+  const source::RejectedObject& rejection = Latest()->rejected.at(rejected_key);
+  EXPECT_EQ(rejection.generation, 4);
+  EXPECT_THAT(rejection.message, ::testing::HasSubstr("spec.rules[0].matches[0].path.value"));
+  EXPECT_EQ(Latest()->gateways.size(), 1u);
+
+  // Fixed: served, and no longer refused.
+  Apply(Route("/api", 9191));
+  ASSERT_TRUE(AwaitState([&](const ClusterState& state) {
+    return RoutePort(state) == 9191 && !state.rejected.contains(rejected_key);
   })) << Describe();
 
   ASSERT_NE(api_.Kubectl("delete gateway edge -n infra").find("deleted"), std::string::npos);

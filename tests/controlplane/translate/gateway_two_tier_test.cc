@@ -860,3 +860,45 @@ status: {loadBalancer: {ingress: [{ip: 203.0.113.7}, {hostname: lb.example.net}]
 
 }  // namespace
 }  // namespace strata::translate
+
+namespace strata::translate {
+namespace {
+
+using ::testing::ElementsAre;
+using namespace ::strata::translate::testing;  // NOLINT(google-build-using-namespace)
+
+TEST(GatewayTwoTierTest, ARefusedEditKeepsTheLastValidVersionAndSaysSo) {
+  source::ClusterState state =
+      Parse(OpenGateway() + kShopServices +
+            Ingress("shop", "front", "www.example.com", {{"/", "Prefix", "web"}}) +
+            HttpRoute("shop", "api", R"(
+  parentRefs: [{name: edge, namespace: strata-system}]
+  hostnames: [api.example.com]
+  rules: [{backendRefs: [{name: api, port: 80}]}]
+)"));
+  // What the Kubernetes source records when a newer version cannot be read.
+  state.rejected[{"HTTPRoute", "shop", "api"}] =
+      source::RejectedObject{"HTTPRoute", "shop", "api", 3, "spec.rules[0]: bad"};
+  state.rejected[{"Ingress", "shop", "front"}] =
+      source::RejectedObject{"Ingress", "shop", "front", 7, "spec.rules[0].host: bad"};
+  state.rejected[{"Ingress", "shop", "new"}] =
+      source::RejectedObject{"Ingress", "shop", "new", 1, "spec: required"};
+  const TwoTierConfig config = TranslateTwoTier(state, Options());
+  // Both are still served as they were.
+  EXPECT_EQ(AtEdge(config, "api.example.com", "/"), "svc/shop/api/80");
+  EXPECT_EQ(AtEdge(config, "www.example.com", "/"), "svc/shop/web/80");
+  EXPECT_THAT(ParentConditions(config, "shop", "api"),
+              ElementsAre("Accepted=True/Accepted", "ResolvedRefs=True/ResolvedRefs",
+                          "PartiallyInvalid=True/UnsupportedValue"));
+  EXPECT_EQ(ConditionMessage(config, "shop", "api", "PartiallyInvalid"),
+            "Fall Back: generation 3 is not valid (spec.rules[0]: bad); generation 2 is still "
+            "served");
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "front"),
+              ElementsAre("generation 7 is not valid and is not served; the previous valid "
+                          "version still is: spec.rules[0].host: bad"));
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "new"),
+              ElementsAre("not valid, not served: spec: required"));
+}
+
+}  // namespace
+}  // namespace strata::translate
