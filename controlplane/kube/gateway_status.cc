@@ -151,13 +151,7 @@ bool ApplyHttpRouteStatus(const translate::HttpRouteStatus& desired,
                           Json& status) {
   if (!status.is_object()) status = Json::object();
   const Json current = Member(status, "parents");
-  Json parents = Json::array();
-  // Other controllers' entries stay, in their order.
-  if (current.is_array()) {
-    for (const Json& entry : current) {
-      if (StringAt(entry, "controllerName") != controller_name) parents.push_back(entry);
-    }
-  }
+  Json ours = Json::array();
   for (const translate::RouteParentStatus& parent : desired.parents) {
     const Json ref = ParentRef(parent.parent_ref);
     Json existing = Json::array();
@@ -169,10 +163,27 @@ bool ApplyHttpRouteStatus(const translate::HttpRouteStatus& desired,
         }
       }
     }
-    parents.push_back(
+    ours.push_back(
         Json{{"parentRef", ref},
              {"controllerName", controller_name},
              {"conditions", Conditions(parent.conditions, desired.generation, now, existing)}});
+  }
+  // Other controllers' entries stay where they are; strata's take the place of its first one
+  // (or go last), so two controllers never keep reordering the list.
+  Json parents = Json::array();
+  bool placed = false;
+  if (current.is_array()) {
+    for (const Json& entry : current) {
+      if (StringAt(entry, "controllerName") != controller_name) {
+        parents.push_back(entry);
+      } else if (!placed) {
+        for (const Json& entry_of_ours : ours) parents.push_back(entry_of_ours);
+        placed = true;
+      }
+    }
+  }
+  if (!placed) {
+    for (const Json& entry_of_ours : ours) parents.push_back(entry_of_ours);
   }
   return Set(status, "parents", std::move(parents));
 }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "controlplane/source/cluster_state_util.h"
+#include "controlplane/source/manifest_parser.h"
 
 namespace strata::kube {
 
@@ -30,19 +31,26 @@ class KubeSource::KindStore final : public ReflectorHandler {
     absl::MutexLock lock(&mu_);
     std::map<std::string, source::ApiObject> fresh;
     std::map<std::string, source::RejectedObject> rejected;
+    std::map<std::string, std::string> fresh_uids;
     for (const nlohmann::json& object : objects) {
       const std::string key = Key(object);
       Parsed parsed = Parse(object);
       if (parsed.rejection.has_value()) {
-        rejected.insert_or_assign(key, *std::move(parsed.rejection));
-        // The last valid version stays.
+        // The last valid version stays, if it is of this same object (not of one deleted
+        // while the watch was down, under the same name).
         auto old = objects_.find(key);
-        if (old != objects_.end()) fresh.insert_or_assign(key, old->second);
+        if (old != objects_.end() && uids_[key] == parsed.rejection->uid) {
+          fresh.insert_or_assign(key, old->second);
+          fresh_uids[key] = uids_[key];
+        }
+        rejected.insert_or_assign(key, *std::move(parsed.rejection));
       } else if (parsed.object.has_value()) {
         fresh.insert_or_assign(key, *std::move(parsed.object));
+        fresh_uids[key] = Uid(object);
       }
     }
     objects_ = std::move(fresh);
+    uids_ = std::move(fresh_uids);
     rejected_ = std::move(rejected);
     synced_ = true;
   }
@@ -55,17 +63,24 @@ class KubeSource::KindStore final : public ReflectorHandler {
       absl::MutexLock lock(&mu_);
       if (event.type == WatchEvent::Type::kDeleted) {
         objects_.erase(key);
+        uids_.erase(key);
         rejected_.erase(key);
       } else if (parsed.rejection.has_value()) {
-        // A broken edit: the last valid version (if any) stays served, and the rejection is
-        // reported on the object.
+        // A broken edit: the last valid version of the same object (if any) stays served, and
+        // the rejection is reported on the object.
+        if (uids_.contains(key) && uids_[key] != parsed.rejection->uid) {
+          objects_.erase(key);
+          uids_.erase(key);
+        }
         rejected_.insert_or_assign(key, *std::move(parsed.rejection));
       } else {
         rejected_.erase(key);
         if (parsed.object.has_value()) {
           objects_.insert_or_assign(key, *std::move(parsed.object));
+          uids_[key] = Uid(event.object);
         } else {
           objects_.erase(key);  // no longer a kind strata reads
+          uids_.erase(key);
         }
       }
     }
@@ -85,6 +100,11 @@ class KubeSource::KindStore final : public ReflectorHandler {
   }
 
  private:
+  static std::string Uid(const nlohmann::json& object) {
+    const nlohmann::json* meta = Member(object, "metadata");
+    return meta == nullptr ? "" : StringMember(*meta, "uid");
+  }
+
   static std::string Key(const nlohmann::json& object) {
     const nlohmann::json* meta = Member(object, "metadata");
     if (meta == nullptr || !meta->is_object()) return "";
@@ -112,6 +132,15 @@ class KubeSource::KindStore final : public ReflectorHandler {
         }
       }
       rejection.message = std::string(parsed.status().message());
+      if (meta != nullptr) {
+        rejection.uid = StringMember(*meta, "uid");
+        const nlohmann::json* annotations = Member(*meta, "annotations");
+        if (annotations != nullptr) {
+          rejection.reported_problems = StringMember(*annotations, source::kProblemsAnnotation);
+        }
+      }
+      rejection.load_balancer = source::ReadLoadBalancerStatus(object);
+      rejection.status_controllers = source::ReadStatusControllers(object);
       return Parsed{std::nullopt, std::move(rejection)};
     }
     if (std::holds_alternative<std::monostate>(*parsed)) return {};
@@ -134,6 +163,7 @@ class KubeSource::KindStore final : public ReflectorHandler {
   mutable absl::Mutex mu_;
   // The last valid version of each object, by namespace/name.
   std::map<std::string, source::ApiObject> objects_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> uids_ ABSL_GUARDED_BY(mu_);  // of objects_, by key
   // Objects whose latest version was refused, by namespace/name.
   std::map<std::string, source::RejectedObject> rejected_ ABSL_GUARDED_BY(mu_);
   bool synced_ ABSL_GUARDED_BY(mu_) = false;

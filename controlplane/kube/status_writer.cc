@@ -108,10 +108,17 @@ void StatusWriter::Update(const source::ClusterState& state,
   std::vector<Write> writes;
   for (const translate::ServedObject& served : config.served) {
     Target target;
+    // When the object's latest version was refused, the served one is an older version:
+    // what is on the object now is the refused version's.
+    auto rejected_it = state.rejected.find({served.kind, served.namespace_, served.name});
+    const source::RejectedObject* rejected =
+        rejected_it == state.rejected.end() ? nullptr : &rejected_it->second;
     if (served.kind == "Ingress") {
       auto it = state.ingresses.find({served.namespace_, served.name});
       if (it == state.ingresses.end()) continue;
-      if (it->second.load_balancer != config.edge_addresses) {
+      const auto& load_balancer =
+          rejected != nullptr ? rejected->load_balancer : it->second.load_balancer;
+      if (load_balancer != config.edge_addresses) {
         // Where the Ingress is reachable: the edge's addresses (kubectl get ingress shows them).
         Json addresses = Json::array();
         for (const source::LoadBalancerAddress& a : config.edge_addresses) {
@@ -135,6 +142,8 @@ void StatusWriter::Update(const source::ClusterState& state,
                 absl::StrCat("/apis/networking.k8s.io/v1/namespaces/", served.namespace_,
                              "/ingresses/", served.name),
                 &it->second.reported_problems, &it->second.uid};
+      if (rejected != nullptr) target.reported = &rejected->reported_problems;
+      if (rejected != nullptr) target.uid = &rejected->uid;
     } else if (served.kind == "IngressRoute") {
       auto it = state.ingress_routes.find({served.namespace_, served.name});
       if (it == state.ingress_routes.end()) continue;
@@ -142,6 +151,8 @@ void StatusWriter::Update(const source::ClusterState& state,
                 absl::StrCat("/apis/", it->second.api_group, "/v1alpha1/namespaces/",
                              served.namespace_, "/ingressroutes/", served.name),
                 &it->second.reported_problems, &it->second.uid};
+      if (rejected != nullptr) target.reported = &rejected->reported_problems;
+      if (rejected != nullptr) target.uid = &rejected->uid;
     } else {
       continue;
     }
@@ -193,7 +204,9 @@ void StatusWriter::Update(const source::ClusterState& state,
   // Status already in place (as far as this term knows) is not checked again.
   writes.erase(std::remove_if(writes.begin(), writes.end(),
                               [this](const Write& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-                                if (w.digest.empty()) return false;
+                                // The object being written now may end up with what this
+                                // state no longer wants: check it again.
+                                if (w.digest.empty() || w.path == in_flight_) return false;
                                 auto it = written_.find(w.path);
                                 return it != written_.end() && it->second == w.digest;
                               }),
@@ -258,12 +271,20 @@ StatusWriter::Outcome StatusWriter::Perform(const Write& write) {
   const bool ok = response.ok() && (response->status / 100 == 2 ||
                                     // the Event is there already (posted by us or a peer)
                                     (write.method == "POST" && response->status == 409));
-  if (!ok) {
-    STRATA_LOG(WARNING) << "status: could not write " << write.what << ": "
-                        << (response.ok() ? DescribeError(*response)
-                                          : std::string(response.status().message()));
+  if (ok) return Outcome::kDone;
+  const std::string why =
+      response.ok() ? DescribeError(*response) : std::string(response.status().message());
+  // A refusal that trying again cannot fix (403: no permission; 400, 422: a body the server
+  // does not take) is logged and dropped, so it never holds up the other writes. A conflict
+  // (409), throttling (429), server errors and transport failures are retried.
+  if (response.ok() && response->status / 100 == 4 && response->status != 409 &&
+      response->status != 429) {
+    STRATA_LOG(WARNING) << "status: could not write " << write.what << ": " << why
+                        << "; not retried";
+    return Outcome::kRefused;
   }
-  return ok ? Outcome::kDone : Outcome::kFailed;
+  STRATA_LOG(WARNING) << "status: could not write " << write.what << ": " << why;
+  return Outcome::kFailed;
 }
 
 bool StatusWriter::AwaitIdle(absl::Duration timeout) const {
@@ -288,13 +309,17 @@ void StatusWriter::Run() {
       pending_.erase(pending_.begin());
       generation = generation_;
       busy_ = true;
+      in_flight_ = write.path;
     }
     const Outcome outcome = Perform(write);
     const bool ok = outcome != Outcome::kFailed;
     absl::MutexLock lock(&mu_);
     busy_ = false;
+    in_flight_.clear();
     if (ok) {
-      if (outcome == Outcome::kDone && !write.digest.empty()) {
+      // Remembered only if no newer state came meanwhile: that one may have left out a write
+      // back to what this term wrote before, trusting this memory.
+      if (outcome == Outcome::kDone && !write.digest.empty() && generation == generation_) {
         written_[write.path] = write.digest;
       } else {
         written_.erase(write.path);

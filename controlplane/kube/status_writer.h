@@ -55,8 +55,9 @@ class StatusWriter {
     // Once written, `path` has the status described by `digest`.
     std::string digest;
   };
-  enum class Outcome { kFailed, kDone, kGone };
-  // Performs `write`; kGone when the object does not exist (nothing left to do).
+  enum class Outcome { kFailed, kDone, kGone, kRefused };
+  // Performs `write`: kDone, kGone when the object does not exist (nothing left to do),
+  // kRefused when the server refuses it for good (logged), kFailed when worth retrying.
   Outcome Perform(const Write& write);
   static void AddGatewayApiWrites(const translate::GatewayApiStatus& status,
                                   std::vector<Write>& writes);
@@ -68,6 +69,7 @@ class StatusWriter {
   bool leader_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
+  std::string in_flight_ ABSL_GUARDED_BY(mu_);       // the path being written, while busy_
   std::vector<Write> pending_ ABSL_GUARDED_BY(mu_);  // from the latest Update
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;     // Updates so far
   // Status written as leader: object path → digest of the Gateway API status it holds.

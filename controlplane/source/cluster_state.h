@@ -386,8 +386,13 @@ struct RejectedObject {
   std::string kind;  // Ingress, IngressRoute, HTTPRoute, ...
   std::string namespace_;
   std::string name;
-  int64_t generation = 0;  // of the refused version
+  int64_t generation = 0;  // of the refused version; 0 for kinds without generations
   std::string message;     // what is wrong, naming the field
+  // Of the refused version, read leniently: what status writes compare against.
+  std::string uid;
+  std::string reported_problems;                   // the strata.dev/problems annotation
+  std::vector<LoadBalancerAddress> load_balancer;  // status.loadBalancer.ingress
+  std::set<std::string> status_controllers;        // status.parents[].controllerName
   bool operator==(const RejectedObject&) const = default;
 };
 

@@ -113,6 +113,19 @@ std::string Path(absl::string_view prefix, absl::string_view key) {
 std::string Index(absl::string_view prefix, size_t i) { return absl::StrCat(prefix, "[", i, "]"); }
 
 // The member `key` of `object`, or null if it is absent or null (Kubernetes treats both alike).
+// object.k1.k2..., or null when some step is missing or not an object.
+const Json* Find(const JsonObject& object, std::initializer_list<const char*> keys) {
+  const Json* at = nullptr;
+  for (const char* key : keys) {
+    const JsonObject* in = at == nullptr ? &object : at->get_ptr<const JsonObject*>();
+    if (in == nullptr) return nullptr;
+    auto it = in->find(key);
+    if (it == in->end()) return nullptr;
+    at = &it->second;
+  }
+  return at;
+}
+
 const Json* Member(const JsonObject& object, absl::string_view key) {
   auto it = object.find(ToString(key));
   if (it == object.end() || it->second.is_null()) return nullptr;
@@ -365,23 +378,33 @@ absl::StatusOr<ServicePort> ReadServicePort(const ObjectReader& reader, const Js
 
 // status.loadBalancer.ingress of a Service or an Ingress, read leniently: status is written
 // by controllers, and an odd entry must not drop the object.
-std::vector<LoadBalancerAddress> ReadLoadBalancerStatus(const JsonObject& object) {
+std::vector<LoadBalancerAddress> LoadBalancerStatus(const JsonObject& object) {
   std::vector<LoadBalancerAddress> out;
-  const Json* status = Member(object, "status");
-  if (status == nullptr || !status->is_object()) return out;
-  const Json* lb = Member(status->get_ref<const JsonObject&>(), "loadBalancer");
-  if (lb == nullptr || !lb->is_object()) return out;
-  const Json* entries = Member(lb->get_ref<const JsonObject&>(), "ingress");
+  const Json* entries = Find(object, {"status", "loadBalancer", "ingress"});
   if (entries == nullptr || !entries->is_array()) return out;
   for (const Json& entry : *entries) {
-    if (!entry.is_object()) continue;
+    const auto* fields = entry.get_ptr<const JsonObject*>();
+    if (fields == nullptr) continue;
     LoadBalancerAddress address;
-    const Json* ip = Member(entry.get_ref<const JsonObject&>(), "ip");
-    const Json* hostname = Member(entry.get_ref<const JsonObject&>(), "hostname");
+    const Json* ip = Find(*fields, {"ip"});
+    const Json* hostname = Find(*fields, {"hostname"});
     if (ip != nullptr && ip->is_string()) address.ip = ip->get<std::string>();
     if (hostname != nullptr && hostname->is_string())
       address.hostname = hostname->get<std::string>();
     if (!address.ip.empty() || !address.hostname.empty()) out.push_back(std::move(address));
+  }
+  return out;
+}
+
+std::set<std::string> StatusControllers(const JsonObject& object) {
+  std::set<std::string> out;
+  const Json* entries = Find(object, {"status", "parents"});
+  if (entries == nullptr || !entries->is_array()) return out;
+  for (const Json& entry : *entries) {
+    const auto* fields = entry.get_ptr<const JsonObject*>();
+    const Json* controller = fields == nullptr ? nullptr : Find(*fields, {"controllerName"});
+    if (controller != nullptr && controller->is_string())
+      out.insert(controller->get<std::string>());
   }
   return out;
 }
@@ -397,18 +420,18 @@ absl::StatusOr<Service> ReadService(ObjectReader& reader, const JsonObject& obje
       service.labels.emplace(key, *value.get_ptr<const std::string*>());
     }
   }
-  service.load_balancer = ReadLoadBalancerStatus(object);
+  service.load_balancer = LoadBalancerStatus(object);
   STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
   if (spec == nullptr) return service;
-  STRATA_ASSIGN_OR_RETURN(const JsonArray* external_ips,
-                          reader.GetList(*spec, "spec", "externalIPs"));
-  if (external_ips != nullptr) {
-    for (size_t i = 0; i < external_ips->size(); ++i) {
-      const auto* ip = (*external_ips)[i].get_ptr<const std::string*>();
-      if (ip == nullptr || !(IsIpAddress(AF_INET, *ip) || IsIpAddress(AF_INET6, *ip))) {
-        return reader.Error(Index("spec.externalIPs", i), "must be an IP address");
+  // Only the edge Service's are used; read leniently, so that an address the API server kept
+  // from older rules (IPv4 with leading zeros) never drops a Service.
+  if (const Json* external_ips = Member(*spec, "externalIPs");
+      external_ips != nullptr && external_ips->is_array()) {
+    for (const Json& ip : *external_ips) {
+      if (ip.is_string() && (IsIpAddress(AF_INET, ip.get<std::string>()) ||
+                             IsIpAddress(AF_INET6, ip.get<std::string>()))) {
+        service.external_ips.push_back(ip.get<std::string>());
       }
-      service.external_ips.push_back(*ip);
     }
   }
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> type, reader.GetString(*spec, "spec", "type"));
@@ -644,7 +667,7 @@ absl::StatusOr<Ingress> ReadIngress(ObjectReader& reader, const JsonObject& obje
   ingress.ingress_class = MapValue(metadata.annotations, kIngressClassAnnotation);
   ingress.reported_problems = MapValue(metadata.annotations, kProblemsAnnotation);
   ingress.uid = metadata.uid;
-  ingress.load_balancer = ReadLoadBalancerStatus(object);
+  ingress.load_balancer = LoadBalancerStatus(object);
   STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
   if (spec == nullptr) return reader.Error("spec", "required");
   STRATA_ASSIGN_OR_RETURN(std::optional<std::string> class_name,
@@ -1972,18 +1995,7 @@ absl::StatusOr<HttpRoute> ReadHttpRoute(ObjectReader& reader, const JsonObject& 
   route.uid = metadata.uid;
   // Controllers that report on the route: read leniently, since status is not the author's
   // and a malformed entry must not drop the route.
-  if (const Json* status = Member(object, "status"); status != nullptr && status->is_object()) {
-    if (const Json* entries = Member(status->get_ref<const JsonObject&>(), "parents");
-        entries != nullptr && entries->is_array()) {
-      for (const Json& entry : *entries) {
-        if (!entry.is_object()) continue;
-        const Json* controller = Member(entry.get_ref<const JsonObject&>(), "controllerName");
-        if (controller != nullptr && controller->is_string()) {
-          route.status_controllers.insert(controller->get<std::string>());
-        }
-      }
-    }
-  }
+  route.status_controllers = StatusControllers(object);
   STRATA_ASSIGN_OR_RETURN(const JsonObject* spec, reader.GetObject(object, "", "spec"));
   if (spec == nullptr) return reader.Error("spec", "required");
 
@@ -2333,6 +2345,16 @@ void AddToState(const ApiObject& object, ClusterState& state) {
   } else if (const auto* grant = std::get_if<ReferenceGrant>(&object)) {
     state.reference_grants.insert_or_assign({grant->namespace_, grant->name}, *grant);
   }
+}
+
+std::vector<LoadBalancerAddress> ReadLoadBalancerStatus(const Json& object) {
+  const auto* fields = object.get_ptr<const JsonObject*>();
+  return fields == nullptr ? std::vector<LoadBalancerAddress>() : LoadBalancerStatus(*fields);
+}
+
+std::set<std::string> ReadStatusControllers(const Json& object) {
+  const auto* fields = object.get_ptr<const JsonObject*>();
+  return fields == nullptr ? std::set<std::string>() : StatusControllers(*fields);
 }
 
 absl::StatusOr<ClusterState> LoadManifestDirectory(const std::string& dir, ManifestStats* stats) {

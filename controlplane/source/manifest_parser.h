@@ -3,11 +3,13 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -88,6 +90,13 @@ absl::StatusOr<ApiObject> ReadApiObject(const nlohmann::json& object, std::strin
 // replacing an object of the same kind and key. Of two IngressRoutes with one namespace/name
 // the traefik.io one is kept.
 void AddToState(const ApiObject& object, ClusterState& state);
+
+// status.loadBalancer.ingress of a Service or an Ingress object, read leniently (status is
+// written by controllers: odd entries are skipped, never an error).
+std::vector<LoadBalancerAddress> ReadLoadBalancerStatus(const nlohmann::json& object);
+
+// status.parents[].controllerName of a route object, read leniently.
+std::set<std::string> ReadStatusControllers(const nlohmann::json& object);
 
 // Loads every regular file named *.yaml, *.yml or *.json directly in `dir` (not in
 // subdirectories; names starting with '.' are skipped, which also skips the `..data` links of

@@ -105,7 +105,8 @@ HostOwnership ResolveHostOwnership(const std::vector<HostClaim>& claims,
       const bool exact_below = k == 0 && !absl::StartsWith(host, "*");
       const auto& held = exact_below ? winners : deep_winners;
       auto w = held.find(above[k]);
-      if (w != held.end() && claims[w->second].namespace_ != claim.namespace_) {
+      if (w != held.end() && claims[w->second].namespace_ != claim.namespace_ &&
+          !claims[w->second].uncovered.contains(host)) {
         cover = w->second;
         cover_host = above[k];
       }

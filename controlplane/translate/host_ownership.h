@@ -24,6 +24,9 @@ struct HostClaim {
   // A Gateway API wildcard, which matches names of any depth ("*.example.com" also matches
   // "a.b.example.com"); Ingress and Traefik wildcards match exactly one label.
   bool any_depth = false;
+  // Names below this wildcard that it does not cover: the hostnames of more specific
+  // listeners of the Gateway it came through (requests for them go to those listeners).
+  std::set<std::string> uncovered;
 };
 
 struct HostOwnershipPolicy {

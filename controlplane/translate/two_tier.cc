@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "controlplane/translate/host_ownership.h"
 #include "controlplane/translate/regex_check.h"
@@ -98,8 +100,9 @@ struct RouteEntry {
 // A claim to a host with the routes that depend on it.
 struct Claim {
   const Origin* origin = nullptr;
-  std::string host;        // normalised
-  bool any_depth = false;  // a Gateway API wildcard
+  std::string host;                 // normalised
+  bool any_depth = false;           // a Gateway API wildcard
+  std::set<std::string> uncovered;  // see HostClaim::uncovered
   std::vector<RouteEntry> routes;
   // Set by ResolveOwnership.
   bool accepted = false;
@@ -219,10 +222,17 @@ class Translator {
     for (auto& [ns, app] : out.apps) SortResources(app);
     std::sort(served_.begin(), served_.end());
     out.served = std::move(served_);
-    for (auto& [key, gateway] : gateways_)
+    for (auto& [key, gateway] : gateways_) {
       out.gateway_api.gateways.push_back(std::move(gateway.status));
-    for (auto& [key, route] : http_routes_)
+    }
+    for (auto& [key, route] : http_routes_) {
       out.gateway_api.routes.push_back(std::move(route.status));
+    }
+    for (HttpRouteStatus& status : stale_route_status_) {
+      out.gateway_api.routes.push_back(std::move(status));
+    }
+    std::sort(out.gateway_api.routes.begin(), out.gateway_api.routes.end(),
+              [](const HttpRouteStatus& a, const HttpRouteStatus& b) { return a.key < b.key; });
     out.gateway_api.classes = std::move(gateway_classes_);
     out.gateway_api.controller_name = options_.gateway_controller;
     out.edge_addresses = EdgeAddresses();
@@ -700,7 +710,8 @@ class Translator {
 
   struct GatewayInfo {
     const source::Gateway* gateway = nullptr;
-    std::vector<bool> listener_ok;  // by listener index: programmed on the edge
+    std::vector<bool> listener_ok;       // by listener index: programmed on the edge
+    std::set<std::string> served_hosts;  // hostnames of its served listeners ("" for none)
     GatewayStatus status;
   };
 
@@ -807,7 +818,7 @@ class Translator {
       const bool ok = accepted && conflict[i].empty() && kinds_ok;
       info.listener_ok[i] = ok;
       valid += ok ? 1 : 0;
-      if (ok) served_listener_hosts_.insert(listener.hostname);
+      if (ok) info.served_hosts.insert(listener.hostname);
 
       status.conditions.push_back(Cond("Accepted", accepted, accepted_reason, accepted_message));
       status.conditions.push_back(
@@ -854,28 +865,50 @@ class Translator {
     return ns == gateway.namespace_;  // Same
   }
 
-  // Whether a served listener with a more specific hostname than `listener_host` also
-  // matches `host`: requests for `host` belong to that listener (exact, then the longest
-  // wildcard, then none), so a route reaching `host` through a wider listener must not get
-  // them. Otherwise a listener reserved for one namespace could be bypassed through a wider
-  // one.
-  bool TakenByMoreSpecificListener(const std::string& listener_host,
-                                   const std::string& host) const {
-    for (const std::string& other : served_listener_hosts_) {
-      if (other == listener_host || other.empty()) continue;
-      const bool other_wild = absl::StartsWith(other, "*.");
-      const bool more_specific = listener_host.empty() ||
-                                 (!other_wild && absl::StartsWith(listener_host, "*.")) ||
-                                 (other_wild && absl::StartsWith(listener_host, "*.") &&
-                                  other.size() > listener_host.size());
-      if (more_specific && IntersectHostnames(other, host) == host) return true;
+  // Whether listener hostname `a` is more specific than `b`: an exact name beats a wildcard,
+  // a longer wildcard a shorter one, and anything beats none.
+  static bool MoreSpecificListener(const std::string& a, const std::string& b) {
+    if (a == b || a.empty()) return false;
+    if (b.empty()) return true;
+    const bool a_wild = absl::StartsWith(a, "*.");
+    const bool b_wild = absl::StartsWith(b, "*.");
+    if (!a_wild) return b_wild;
+    return b_wild && a.size() > b.size();
+  }
+
+  // Whether a served listener of the same Gateway, more specific than `listener_host`, also
+  // matches `host`: requests for `host` belong to that listener (the Gateway API's listener
+  // precedence), so a route reaching `host` through the wider listener must not get them.
+  static bool TakenByMoreSpecificListener(const GatewayInfo& gateway,
+                                          const std::string& listener_host,
+                                          const std::string& host) {
+    return std::any_of(gateway.served_hosts.begin(), gateway.served_hosts.end(),
+                       [&](const std::string& other) {
+                         return MoreSpecificListener(other, listener_host) &&
+                                IntersectHostnames(other, host) == host;
+                       });
+  }
+
+  // The hostnames of the Gateway's more specific listeners below the wildcard `host` reached
+  // through `listener_host`: the wildcard does not cover them.
+  static std::set<std::string> Uncovered(const GatewayInfo& gateway,
+                                         const std::string& listener_host,
+                                         const std::string& host) {
+    std::set<std::string> out;
+    if (!absl::StartsWith(host, "*.")) return out;
+    for (const std::string& other : gateway.served_hosts) {
+      if (other != host && MoreSpecificListener(other, listener_host) &&
+          IntersectHostnames(host, other) == other) {
+        out.insert(NormalizeClaimedHost(other));
+      }
     }
-    return false;
+    return out;
   }
 
   void AddHttpRoute(const source::HttpRoute& route) {
     HttpRouteInfo info;
     std::set<std::string> hosts;
+    std::map<std::string, std::set<std::string>> uncovered_by_host;
     for (const source::ParentReference& written : route.parent_refs) {
       source::ParentReference ref = written;
       if (ref.namespace_.empty()) ref.namespace_ = route.namespace_;
@@ -924,9 +957,17 @@ class Translator {
             if (auto host = IntersectHostnames(listener_host, h)) candidates.push_back(*host);
           }
           for (std::string& host : candidates) {
-            if (!TakenByMoreSpecificListener(listener_host, host)) {
-              parent.hosts.push_back(std::move(host));
+            if (TakenByMoreSpecificListener(gateway, listener_host, host)) continue;
+            // Through several listeners a wildcard covers what any of them lets it cover.
+            std::set<std::string> uncovered = Uncovered(gateway, listener_host, host);
+            auto [it, inserted] = uncovered_by_host.try_emplace(host, uncovered);
+            if (!inserted) {
+              std::set<std::string> both;
+              std::set_intersection(it->second.begin(), it->second.end(), uncovered.begin(),
+                                    uncovered.end(), std::inserter(both, both.end()));
+              it->second = std::move(both);
             }
+            parent.hosts.push_back(std::move(host));
           }
         }
         std::sort(parent.hosts.begin(), parent.hosts.end());
@@ -958,6 +999,7 @@ class Translator {
     for (size_t r = 0; r < route.rules.size(); ++r) AddHttpRouteRule(route, r, info, entries);
     for (const std::string& host : hosts) {
       Claim& claim = ClaimFor(info.origin, host, absl::StartsWith(host, "*."));
+      claim.uncovered = uncovered_by_host[host];
       for (const RouteEntry& entry : entries) claim.routes.push_back(entry);
     }
     http_routes_[{route.namespace_, route.name}] = std::move(info);
@@ -1293,7 +1335,7 @@ class Translator {
   static std::string HeaderNameProblem(const std::string& name, bool request) {
     const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
       return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-             std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+             absl::string_view("!#$%&'*+-.^_`|~").find(c) != absl::string_view::npos;
     });
     if (!token) return absl::StrCat("header name \"", name, "\" is not an HTTP token");
     if (request && absl::EqualsIgnoreCase(name, "host")) {
@@ -1384,7 +1426,7 @@ class Translator {
           partly.push_back(absl::StrCat("Fall Back: generation ", rejected->second.generation,
                                         " is not valid (", rejected->second.message,
                                         "); generation ", info.status.generation,
-                                        " is still served"));
+                                        " is still served"));  // routes have generations
         }
         if (!info.dropped.empty() && info.rules_kept > 0) {
           partly.push_back(absl::StrCat("Dropped Rule: ", absl::StrJoin(info.dropped, "; ")));
@@ -1420,13 +1462,26 @@ class Translator {
   void ReportRejected() {
     for (const auto& [key, rejected] : state_.rejected) {
       const auto& [kind, ns, name] = key;
+      const std::string version = rejected.generation > 0
+                                      ? absl::StrCat("generation ", rejected.generation)
+                                      : std::string("the latest version");
+      const bool valid = HasValidVersion(kind, {ns, name});
       Report(kind, ns, name,
-             HasValidVersion(kind, {ns, name})
-                 ? absl::StrCat("generation ", rejected.generation,
-                                " is not valid and is not served; the previous valid version "
-                                "still is: ",
-                                rejected.message)
-                 : absl::StrCat("not valid, not served: ", rejected.message));
+             valid ? absl::StrCat(version,
+                                  " is not valid and is not served; the previous valid version "
+                                  "still is: ",
+                                  rejected.message)
+                   : absl::StrCat("not valid, not served: ", rejected.message));
+      // A route strata cannot read has no conditions of strata's: an old Accepted=True must
+      // not stay on it.
+      if (kind == "HTTPRoute" && !valid &&
+          rejected.status_controllers.contains(options_.gateway_controller)) {
+        HttpRouteStatus status;
+        status.key = {ns, name};
+        status.uid = rejected.uid;
+        status.generation = rejected.generation;
+        stale_route_status_.push_back(std::move(status));
+      }
     }
   }
 
@@ -1448,7 +1503,7 @@ class Translator {
     auto [it, inserted] = claim_index_.try_emplace(
         std::make_tuple(origin->kind, origin->namespace_, origin->name, normalised),
         claims_.size());
-    if (inserted) claims_.push_back(Claim{origin, normalised, any_depth, {}, false, ""});
+    if (inserted) claims_.push_back(Claim{origin, normalised, any_depth, {}, {}, false, ""});
     claims_[it->second].any_depth |= any_depth;
     return claims_[it->second];
   }
@@ -1464,7 +1519,7 @@ class Translator {
     std::vector<HostClaim> host_claims;
     for (const Claim& c : claims_) {
       host_claims.push_back(HostClaim{c.host, c.origin->kind, c.origin->namespace_, c.origin->name,
-                                      c.origin->created, c.any_depth});
+                                      c.origin->created, c.any_depth, c.uncovered});
     }
     HostOwnershipPolicy policy{options_.catch_all_namespaces};
     HostOwnership ownership = ResolveHostOwnership(host_claims, policy);
@@ -1478,9 +1533,37 @@ class Translator {
       }
       std::vector<RouteEntry>& routes = hosts_[claim.host].routes;
       hosts_[claim.host].owner = claim.origin->namespace_;
-      hosts_[claim.host].deep |= claim.any_depth;
+      HostRoutes& entry = hosts_[claim.host];
+      entry.deep |= claim.any_depth;
+      if (!entry.uncovered.has_value()) {
+        entry.uncovered = claim.uncovered;
+      } else {
+        std::set<std::string> both;
+        std::set_intersection(entry.uncovered->begin(), entry.uncovered->end(),
+                              claim.uncovered.begin(), claim.uncovered.end(),
+                              std::inserter(both, both.end()));
+        entry.uncovered = std::move(both);
+      }
       for (RouteEntry& entry : claim.routes) routes.push_back(std::move(entry));
     }
+  }
+
+  // Whether an accepted wildcard claim covers `host` (one label below it, or any depth for
+  // a Gateway API wildcard, unless its claims leave `host` out).
+  bool CoveredByClaim(const std::string& host) const {
+    absl::string_view rest = host;
+    if (absl::StartsWith(rest, "*.")) rest.remove_prefix(2);
+    bool first = !absl::StartsWith(host, "*.");
+    for (size_t dot = rest.find('.'); dot != absl::string_view::npos; dot = rest.find('.')) {
+      rest.remove_prefix(dot + 1);
+      auto it = hosts_.find(absl::StrCat("*.", rest));
+      if (it != hosts_.end() && (first || it->second.deep) &&
+          !(it->second.uncovered.has_value() && it->second.uncovered->contains(host))) {
+        return true;
+      }
+      first = false;
+    }
+    return false;
   }
 
   XdsResources& AppOf(const std::string& ns) { return apps_[ns]; }
@@ -1560,14 +1643,19 @@ class Translator {
     }
 
     // A listener's own hostname answers 404 while no route has it, rather than falling into
-    // a wider wildcard of another listener.
-    for (const std::string& reserved : served_listener_hosts_) {
-      if (reserved.empty()) continue;
-      const std::string host = NormalizeClaimedHost(reserved);
-      if (hosts_.contains(host)) continue;
-      auto* vhost = edge_routes.add_virtual_hosts();
-      vhost->set_name(host);
-      AddDomains(host, *vhost);
+    // the wildcard of a wider listener's route. Never when a claim holds it or covers it:
+    // a listener reserves only what nobody owns.
+    for (const auto& [key, gateway] : gateways_) {
+      for (const std::string& reserved : gateway.served_hosts) {
+        if (reserved.empty()) continue;
+        const std::string host = NormalizeClaimedHost(reserved);
+        if (hosts_.contains(host) || CoveredByClaim(host) || !reserved_.insert(host).second) {
+          continue;
+        }
+        auto* vhost = edge_routes.add_virtual_hosts();
+        vhost->set_name(host);
+        AddDomains(host, *vhost);
+      }
     }
 
     for (const auto& [ns, tier] : app_tiers_) {
@@ -1625,6 +1713,8 @@ class Translator {
   struct HostRoutes {
     std::string owner;
     bool deep = false;  // some accepted claim is a Gateway API wildcard
+    // Names below this wildcard no accepted claim covers (see HostClaim::uncovered).
+    std::optional<std::set<std::string>> uncovered;
     std::vector<RouteEntry> routes;
   };
   std::map<std::string, HostRoutes> hosts_;   // by normalised host
@@ -1636,8 +1726,8 @@ class Translator {
   std::vector<GatewayClassStatus> gateway_classes_;
   std::map<ObjectKey, GatewayInfo> gateways_;
   std::map<ObjectKey, HttpRouteInfo> http_routes_;
-  // Hostnames of the served listeners of every strata Gateway ("" for none).
-  std::set<std::string> served_listener_hosts_;
+  std::set<std::string> reserved_;  // listener hostnames given an empty virtual host
+  std::vector<HttpRouteStatus> stale_route_status_;  // of refused routes: strata's entries go
 };
 
 }  // namespace

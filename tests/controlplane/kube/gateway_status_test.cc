@@ -44,6 +44,21 @@ TEST(GatewayStatusTest, RouteParentsOfOtherControllersStay) {
       "lastTransitionTime": "2026-12-07T10:00:00Z"})"));
 }
 
+TEST(GatewayStatusTest, StrataEntriesKeepTheirPlaceAmongOtherControllers) {
+  Json status = Json::parse(R"({"parents": [
+      {"parentRef": {"name": "a"}, "controllerName": "example.com/a", "conditions": []},
+      {"parentRef": {"name": "edge", "namespace": "strata-system"},
+       "controllerName": "strata.dev/gw", "conditions": []},
+      {"parentRef": {"name": "b"}, "controllerName": "example.com/b", "conditions": []}]})");
+  EXPECT_TRUE(ApplyHttpRouteStatus(Route("True"), "strata.dev/gw", "2026-12-07T10:00:00Z", status));
+  ASSERT_EQ(status["parents"].size(), 3u);
+  EXPECT_EQ(status["parents"][0]["controllerName"], "example.com/a");
+  EXPECT_EQ(status["parents"][1]["controllerName"], "strata.dev/gw");
+  EXPECT_EQ(status["parents"][2]["controllerName"], "example.com/b");
+  EXPECT_FALSE(
+      ApplyHttpRouteStatus(Route("True"), "strata.dev/gw", "2026-12-07T11:00:00Z", status));
+}
+
 TEST(GatewayStatusTest, TransitionTimesChangeOnlyWithTheStatus) {
   Json status = Json::object();
   ASSERT_TRUE(ApplyHttpRouteStatus(Route("True"), "c", "2026-12-07T10:00:00Z", status));

@@ -237,6 +237,21 @@ TEST_F(KubeSourceTest, GatewayApiObjectsAppliedWithKubectlReachTheState) {
   EXPECT_THAT(rejection.message, ::testing::HasSubstr("spec.rules[0].matches[0].path.value"));
   EXPECT_EQ(Latest()->gateways.size(), 1u);
 
+  // A relist (the watch down while history is compacted) keeps both the valid version and
+  // the refusal.
+  api_.Fault("down?seconds=60");
+  api_.Fault("compact");
+  api_.Fault("up");
+  Apply(R"(apiVersion: v1
+kind: Namespace
+metadata: {name: blog}
+)");
+  ASSERT_TRUE(AwaitState([&](const ClusterState& state) {
+    return state.namespaces.contains("blog");
+  })) << Describe();
+  EXPECT_EQ(RoutePort(*Latest()), 7070u);
+  EXPECT_TRUE(Latest()->rejected.contains(rejected_key));
+
   // Fixed: served, and no longer refused.
   Apply(Route("/api", 9191));
   ASSERT_TRUE(AwaitState([&](const ClusterState& state) {

@@ -709,12 +709,13 @@ TEST(GatewayTwoTierTest, AMoreSpecificListenerKeepsItsHostnameFromWiderOnes) {
   EXPECT_EQ(AtEdge(config, "intruder.example.org", "/"), "svc/intruder/web/80");
   EXPECT_EQ(AtEdge(config, "other.example.com", "/"), "svc/intruder/web/80");
 
-  // shop's route, newer than the intruder's, gets its host.
+  // shop's route, newer than the intruder's, gets its host: the intruder's older wildcard,
+  // reached through the wider listener, does not cover the shop listener's hostname.
   const TwoTierConfig with_shop = TranslateTwoTier(
       Parse(gateway + kShopServices + Service("intruder", "web", 8080, {"10.6.6.6"}) +
             HttpRoute("intruder", "grab", R"(
   parentRefs: [{name: edge, namespace: strata-system, sectionName: public}]
-  hostnames: [shop.example.com]
+  hostnames: [shop.example.com, "*.example.com"]
   rules: [{backendRefs: [{name: web, port: 80}]}]
 )",
                       "2020-01-01T00:00:00Z") +
@@ -724,11 +725,50 @@ TEST(GatewayTwoTierTest, AMoreSpecificListenerKeepsItsHostnameFromWiderOnes) {
 )")),
       Options());
   EXPECT_EQ(AtEdge(with_shop, "shop.example.com", "/"), "svc/shop/web/80");
+  EXPECT_EQ(AtEdge(with_shop, "other.example.com", "/"), "svc/intruder/web/80");
   EXPECT_THAT(ParentConditions(with_shop, "shop", "front"),
               ElementsAre("Accepted=True/Accepted", "ResolvedRefs=True/ResolvedRefs"));
-  EXPECT_THAT(
-      ParentConditions(with_shop, "intruder", "grab"),
-      ElementsAre("Accepted=False/NoMatchingListenerHostname", "ResolvedRefs=True/ResolvedRefs"));
+  EXPECT_THAT(ParentConditions(with_shop, "intruder", "grab"),
+              ElementsAre("Accepted=True/Accepted", "ResolvedRefs=True/ResolvedRefs"));
+}
+
+TEST(GatewayTwoTierTest, ListenerPrecedenceStopsAtTheGateway) {
+  // A Gateway of strata's class in a tenant's namespace cannot use a listener of its own to
+  // take a host from an older claim made through the admin's Gateway.
+  const std::string tenant_gateway = R"(
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: mine, namespace: intruder}
+spec:
+  gatewayClassName: strata
+  listeners:
+  - {name: shop, port: 80, protocol: HTTP, hostname: shop.example.com}
+  - {name: news, port: 80, protocol: HTTP, hostname: news.blog.example.com}
+)";
+  const TwoTierConfig config =
+      TranslateTwoTier(Parse(OpenGateway() + tenant_gateway + kShopServices +
+                             Service("intruder", "web", 8080, {"10.6.6.6"}) +
+                             Service("blog", "web", 8080, {"10.0.2.1"}) +
+                             HttpRoute("shop", "front", R"(
+  parentRefs: [{name: edge, namespace: strata-system}]
+  hostnames: [shop.example.com]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+)",
+                                       "2024-01-01T00:00:00Z") +
+                             Ingress("blog", "site", "*.blog.example.com", {{"/", "Prefix", "web"}},
+                                     "2024-01-01T00:00:00Z") +
+                             HttpRoute("intruder", "grab", R"(
+  parentRefs: [{name: mine, sectionName: shop}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+)")),
+                       Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_EQ(AtEdge(config, "shop.example.com", "/"), "svc/shop/web/80");
+  EXPECT_THAT(ParentConditions(config, "intruder", "grab"),
+              ElementsAre("Accepted=False/HostnameNotOwned", "ResolvedRefs=True/ResolvedRefs"));
+  // The tenant's listener reserves nothing that blog's Ingress wildcard already covers.
+  EXPECT_EQ(AtEdge(config, "news.blog.example.com", "/"), "svc/blog/web/80");
 }
 
 TEST(GatewayTwoTierTest, StrataRemovesItsStatusFromRoutesThatLeftItsGateways) {
@@ -877,12 +917,23 @@ TEST(GatewayTwoTierTest, ARefusedEditKeepsTheLastValidVersionAndSaysSo) {
   rules: [{backendRefs: [{name: api, port: 80}]}]
 )"));
   // What the Kubernetes source records when a newer version cannot be read.
-  state.rejected[{"HTTPRoute", "shop", "api"}] =
-      source::RejectedObject{"HTTPRoute", "shop", "api", 3, "spec.rules[0]: bad"};
-  state.rejected[{"Ingress", "shop", "front"}] =
-      source::RejectedObject{"Ingress", "shop", "front", 7, "spec.rules[0].host: bad"};
-  state.rejected[{"Ingress", "shop", "new"}] =
-      source::RejectedObject{"Ingress", "shop", "new", 1, "spec: required"};
+  auto rejected = [&](const std::string& kind, const std::string& name, int64_t generation,
+                      const std::string& message) -> source::RejectedObject& {
+    source::RejectedObject& r = state.rejected[{kind, "shop", name}];
+    r.kind = kind;
+    r.namespace_ = "shop";
+    r.name = name;
+    r.generation = generation;
+    r.message = message;
+    return r;
+  };
+  rejected("HTTPRoute", "api", 3, "spec.rules[0]: bad");
+  rejected("Ingress", "front", 7, "spec.rules[0].host: bad");
+  rejected("Ingress", "new", 1, "spec: required");
+  rejected("Service", "broken", 0, "spec.ports[0].port: bad");
+  // A route strata reported on before, whose only version now is refused.
+  rejected("HTTPRoute", "gone-bad", 4, "spec.hostnames[0]: bad")
+      .status_controllers.insert("strata.dev/gateway-controller");
   const TwoTierConfig config = TranslateTwoTier(state, Options());
   // Both are still served as they were.
   EXPECT_EQ(AtEdge(config, "api.example.com", "/"), "svc/shop/api/80");
@@ -898,6 +949,13 @@ TEST(GatewayTwoTierTest, ARefusedEditKeepsTheLastValidVersionAndSaysSo) {
                           "version still is: spec.rules[0].host: bad"));
   EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "new"),
               ElementsAre("not valid, not served: spec: required"));
+  EXPECT_THAT(ProblemsOf(config, "Service", "shop", "broken"),
+              ElementsAre("not valid, not served: spec.ports[0].port: bad"));
+  // strata's old conditions go from the refused route.
+  const HttpRouteStatus* gone = RouteStatus(config, "shop", "gone-bad");
+  ASSERT_NE(gone, nullptr);
+  EXPECT_EQ(gone->generation, 4);
+  EXPECT_THAT(gone->parents, ::testing::IsEmpty());
 }
 
 }  // namespace

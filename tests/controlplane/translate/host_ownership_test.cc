@@ -21,7 +21,8 @@ absl::Time Day(int day) { return absl::FromUnixSeconds(1767225600) + absl::Hours
 
 HostClaim Claim(std::string host, std::string ns, std::string name, int day,
                 std::string kind = "Ingress") {
-  return HostClaim{std::move(host), std::move(kind), std::move(ns), std::move(name), Day(day)};
+  return HostClaim{
+      std::move(host), std::move(kind), std::move(ns), std::move(name), Day(day), false, {}};
 }
 
 TEST(HostOwnershipTest, TheOldestClaimWinsAndTheOtherIsToldWhy) {
