@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 
@@ -33,6 +34,31 @@ std::string Escape(const std::string& value) {
     }
   }
   return out;
+}
+
+// A 504 for a version the server has not reached: its Status names the cause
+// ResourceVersionTooLarge, or says "Too large resource version".
+bool IsTooLargeResourceVersion(const HttpResponse& response) {
+  const Json body = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object()) return false;
+  auto message = body.find("message");
+  if (message != body.end() && message->is_string() &&
+      absl::StrContains(message->get<std::string>(), "Too large resource version")) {
+    return true;
+  }
+  auto details = body.find("details");
+  if (details == body.end() || !details->is_object()) return false;
+  auto causes = details->find("causes");
+  if (causes == details->end() || !causes->is_array()) return false;
+  for (const Json& cause : *causes) {
+    if (!cause.is_object()) continue;
+    auto reason = cause.find("reason");
+    if (reason != cause.end() && reason->is_string() &&
+        reason->get<std::string>() == "ResourceVersionTooLarge") {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -161,6 +187,16 @@ absl::Status Reflector::List(bool after_expiry) {
       } else if (version.empty()) {
         return absl::UnavailableError(absl::StrCat("LIST ", DescribeError(*response)));
       }
+      version.clear();
+      items.clear();
+      continue;
+    }
+    if (response->status == 504 && token.empty() && !version.empty() && version != "0" &&
+        IsTooLargeResourceVersion(*response)) {
+      // This API server has not reached the version we saw (another one, ahead of it,
+      // served us before): list what it has, as client-go does.
+      STRATA_LOG(WARNING) << type_.plural << ": " << DescribeError(*response)
+                          << "; listing the newest state instead";
       version.clear();
       items.clear();
       continue;

@@ -18,6 +18,8 @@ Faults, switched over HTTP (POST, no authentication; tests only):
   /_stand_in/drop-watches     ends every open watch stream now (a clean end of the response)
   /_stand_in/compact          forgets all history: watches from older versions get 410
   /_stand_in/gone-as-status   on: such watches get an HTTP 410 instead of an ERROR event
+  /_stand_in/lagging?on=true  as an API server whose cache is behind: a list for any version
+                              other than "" or "0" gets 504 "Too large resource version"
   /_stand_in/fail?count=N     the next N API requests get 500
   /_stand_in/slow?ms=N        every API request waits N ms first (0: off)
   /_stand_in/down?seconds=S   the API answers nothing for S seconds: connections are closed
@@ -82,6 +84,7 @@ class Store:
         self.watch_epoch = 0  # bumped to end every open watch
         self.bookmark_interval = bookmark_interval
         self.gone_as_status = False
+        self.lagging = False
         self.fail_count = 0
         self.slow_ms = 0
         self.down_until = 0.0
@@ -348,6 +351,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.fail(400, "BadRequest",
                              "specifying resource version is not allowed when using continue")
         with store.lock:
+            if store.lagging and not token and rv_param not in (None, "", "0"):
+                body = status_body(504, "Timeout",
+                                   f"Too large resource version: {rv_param}, "
+                                   f"current: {store.rv - 50}")
+                body["details"] = {"causes": [{"reason": "ResourceVersionTooLarge",
+                                               "message": "Too large resource version"}],
+                                   "retryAfterSeconds": 1}
+                return self.send_json(504, body)
             start_after = None
             list_rv = store.rv
             if token:
@@ -697,6 +708,8 @@ class Handler(BaseHTTPRequestHandler):
                 store.history = []
             elif what == "gone-as-status":
                 store.gone_as_status = query.get("on", "true") == "true"
+            elif what == "lagging":
+                store.lagging = query.get("on", "true") == "true"
             elif what == "fail":
                 store.fail_count = int(query.get("count", "1"))
             elif what == "slow":

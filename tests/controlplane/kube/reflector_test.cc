@@ -243,6 +243,28 @@ TEST_F(ReflectorTest, AnExpiredVersionAsHttp410Relists) {
   ExpectRelistAfterCompaction(server_, store_, *client_, /*as_status=*/true);
 }
 
+TEST_F(ReflectorTest, AServerBehindTheVersionSeenIsListedFromItsNewest) {
+  // After a failover to an API server whose cache is behind, a relist from the last version
+  // seen gets 504 "Too large resource version" (KUBE_API.md §1.4); the reflector lists the
+  // newest state that server has instead of retrying the same request forever.
+  Put("shop", "a", "a.example.com");
+  Reflector reflector(*client_, kIngresses, store_, RealClock::Get(), FastOptions());
+  reflector.Start();
+  ASSERT_TRUE(store_.AwaitHosts({{"shop/a", "a.example.com"}}));
+  ASSERT_TRUE(
+      reflector.AwaitStats([](const auto& s) { return s.bookmarks >= 1; }, absl::Seconds(5)));
+  server_.Fault("lagging?on=true");
+  server_.Fault("down?seconds=60");
+  server_.Fault("compact");  // the resumed watch gets 410: a relist from the last version
+  ASSERT_TRUE(reflector.AwaitStats([](const auto& s) { return s.errors >= 1; }, absl::Seconds(5)));
+  server_.Fault("up");
+  ASSERT_TRUE(reflector.AwaitStats([](const auto& s) { return s.lists >= 2; }, absl::Seconds(10)))
+      << reflector.stats().last_error;
+  EXPECT_EQ(store_.replaces(), 2);
+  Put("shop", "b", "b.example.com");
+  EXPECT_TRUE(store_.AwaitHosts({{"shop/a", "a.example.com"}, {"shop/b", "b.example.com"}}));
+}
+
 TEST_F(ReflectorTest, ServerErrorsAndOutagesConvergeWithoutLosingChanges) {
   Put("shop", "a", "a.example.com");
   server_.Fault("fail?count=3");  // the first list attempts get 500
