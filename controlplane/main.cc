@@ -186,20 +186,19 @@ int main(int argc, char** argv) {
   std::unique_ptr<strata::kube::LeaderRunner> leader;
   // The source: a directory of manifests, else the Kubernetes API (--kubeconfig, then
   // KUBECONFIG, then the pod's service account).
-  // KUBECONFIG may list several files; strata reads the first that exists (it does not merge
-  // them as kubectl does). Last, ~/.kube/config, as kubectl.
-  std::string kubeconfig = absl::GetFlag(FLAGS_kubeconfig);
-  if (kubeconfig.empty() && getenv("KUBECONFIG") != nullptr) {
+  // KUBECONFIG may list several files: the existing ones are merged as kubectl merges them.
+  // Last, ~/.kube/config, as kubectl.
+  std::vector<std::string> kubeconfig;
+  if (!absl::GetFlag(FLAGS_kubeconfig).empty()) {
+    kubeconfig.push_back(absl::GetFlag(FLAGS_kubeconfig));  // only that file, as kubectl
+  } else if (getenv("KUBECONFIG") != nullptr) {
     for (absl::string_view file : absl::StrSplit(getenv("KUBECONFIG"), ':', absl::SkipEmpty())) {
-      if (std::ifstream(std::string(file))) {
-        kubeconfig = std::string(file);
-        break;
-      }
+      if (std::ifstream(std::string(file))) kubeconfig.emplace_back(file);
     }
   }
   if (kubeconfig.empty() && getenv("KUBERNETES_SERVICE_HOST") == nullptr &&
       getenv("HOME") != nullptr && std::ifstream(absl::StrCat(getenv("HOME"), "/.kube/config"))) {
-    kubeconfig = absl::StrCat(getenv("HOME"), "/.kube/config");
+    kubeconfig.push_back(absl::StrCat(getenv("HOME"), "/.kube/config"));
   }
   if (!dir.empty()) {
     auto created = strata::source::ManifestWatcher::Create(dir, publish);

@@ -15,6 +15,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/yaml_json.h"
 #include "nlohmann/json.hpp"
 
@@ -91,18 +92,6 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }
 
 // A kubeconfig list entry by name: clusters[] / users[] / contexts[].
-const Json* NamedEntry(const Json& config, const char* list, const std::string& name,
-                       const char* field) {
-  const auto it = config.find(list);
-  if (it == config.end() || !it->is_array()) return nullptr;
-  for (const Json& entry : *it) {
-    if (entry.is_object() && entry.value("name", "") == name) {
-      const auto inner = entry.find(field);
-      return inner != entry.end() && inner->is_object() ? &*inner : nullptr;
-    }
-  }
-  return nullptr;
-}
 
 }  // namespace
 
@@ -137,7 +126,14 @@ absl::StatusOr<ApiServerConfig> InClusterConfig(
   return config;
 }
 
-absl::StatusOr<ApiServerConfig> KubeconfigConfig(const std::string& path) {
+namespace {
+
+struct KubeconfigFile {
+  std::string path;
+  Json config;
+};
+
+absl::StatusOr<KubeconfigFile> LoadKubeconfig(const std::string& path) {
   absl::StatusOr<std::string> text = ReadWholeFile(path, kMaxKubeconfigBytes);
   if (!text.ok()) return text.status();
   absl::StatusOr<std::vector<Json>> documents = ParseYamlDocuments(*text);
@@ -147,49 +143,107 @@ absl::StatusOr<ApiServerConfig> KubeconfigConfig(const std::string& path) {
   if (documents->size() != 1 || !documents->front().is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": must be one YAML mapping"));
   }
-  const Json& config = documents->front();
-  auto error = [&](absl::string_view what) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
-  };
-  auto string_field = [](const Json& object, const char* key) -> std::string {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-  };
-  const std::string context_name = string_field(config, "current-context");
-  if (context_name.empty()) return error("current-context is not set");
-  const Json* context = NamedEntry(config, "contexts", context_name, "context");
-  if (context == nullptr) return error(absl::StrCat("no context named \"", context_name, "\""));
-  const std::string cluster_name = string_field(*context, "cluster");
-  const Json* cluster = NamedEntry(config, "clusters", cluster_name, "cluster");
-  if (cluster == nullptr) return error(absl::StrCat("no cluster named \"", cluster_name, "\""));
-  const std::string user_name = string_field(*context, "user");
-  const Json* user = NamedEntry(config, "users", user_name, "user");
+  return KubeconfigFile{path, std::move(documents->front())};
+}
 
-  // Relative paths are relative to the kubeconfig's own directory, as kubectl does.
-  const std::string dir =
-      path.find('/') == std::string::npos ? std::string(".") : path.substr(0, path.rfind('/'));
-  auto file = [&](const std::string& name) {
-    return name.empty() || name.front() == '/' ? name : dir + "/" + name;
+std::string StringField(const Json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// The entry `name` of `list` over the merged files: the first file that defines the name
+// wins, whole (kubectl's rule), and `from` tells which file that was.
+const Json* MergedEntry(const std::vector<KubeconfigFile>& files, const char* list,
+                        const std::string& name, const char* field, const KubeconfigFile** from) {
+  for (const KubeconfigFile& file : files) {
+    const auto it = file.config.find(list);
+    if (it == file.config.end() || !it->is_array()) continue;
+    for (const Json& entry : *it) {
+      if (entry.is_object() && entry.value("name", "") == name) {
+        *from = &file;
+        const auto inner = entry.find(field);
+        return inner != entry.end() && inner->is_object() ? &*inner : nullptr;
+      }
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<ApiServerConfig> KubeconfigConfig(const std::string& path) {
+  return KubeconfigConfig(std::vector<std::string>{path});
+}
+
+absl::StatusOr<ApiServerConfig> KubeconfigConfig(const std::vector<std::string>& paths) {
+  std::vector<KubeconfigFile> files;
+  for (const std::string& path : paths) {
+    absl::StatusOr<KubeconfigFile> file = LoadKubeconfig(path);
+    if (!file.ok()) return file.status();
+    files.push_back(*std::move(file));
+  }
+  if (files.empty()) return absl::InvalidArgumentError("no kubeconfig file");
+  const std::string all = absl::StrJoin(paths, ":");
+  std::string context_name;
+  for (const KubeconfigFile& file : files) {
+    context_name = StringField(file.config, "current-context");
+    if (!context_name.empty()) break;
+  }
+  if (context_name.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(all, ": current-context is not set"));
+  }
+  const KubeconfigFile* context_file = nullptr;
+  const Json* context = MergedEntry(files, "contexts", context_name, "context", &context_file);
+  if (context == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(all, ": no context named \"", context_name, "\""));
+  }
+  const std::string cluster_name = StringField(*context, "cluster");
+  const KubeconfigFile* cluster_file = nullptr;
+  const Json* cluster = MergedEntry(files, "clusters", cluster_name, "cluster", &cluster_file);
+  if (cluster == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(all, ": no cluster named \"", cluster_name, "\""));
+  }
+  const std::string user_name = StringField(*context, "user");
+  const KubeconfigFile* user_file = nullptr;
+  const Json* user = MergedEntry(files, "users", user_name, "user", &user_file);
+
+  // Errors name the file the entry came from; relative paths are relative to its directory,
+  // as kubectl does.
+  auto error = [](const KubeconfigFile* from, absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(from->path, ": ", what));
   };
-  auto base64_field = [&](const Json& object, const char* key, std::string& out) -> absl::Status {
-    const std::string encoded = string_field(object, key);
+  auto file = [](const KubeconfigFile* from, const std::string& name) {
+    if (name.empty() || name.front() == '/') return name;
+    const std::string& path = from->path;
+    const std::string dir =
+        path.find('/') == std::string::npos ? std::string(".") : path.substr(0, path.rfind('/'));
+    return dir + "/" + name;
+  };
+  auto base64_field = [&](const KubeconfigFile* from, const Json& object, const char* key,
+                          const std::string& owner, std::string& out) -> absl::Status {
+    const std::string encoded = StringField(object, key);
     if (encoded.empty()) return absl::OkStatus();
     if (!absl::Base64Unescape(encoded, &out)) {
-      return error(absl::StrCat(key, " of \"", cluster_name, "\": not base64"));
+      return error(from, absl::StrCat(key, " of \"", owner, "\": not base64"));
     }
     return absl::OkStatus();
   };
 
   ApiServerConfig out;
-  out.server = string_field(*cluster, "server");
+  out.server = StringField(*cluster, "server");
   if (out.server.empty()) {
-    return error(absl::StrCat("cluster \"", cluster_name, "\" has no server"));
+    return error(cluster_file, absl::StrCat("cluster \"", cluster_name, "\" has no server"));
   }
   if (!absl::StartsWith(out.server, "https://") && !absl::StartsWith(out.server, "http://")) {
-    return error(absl::StrCat("server \"", out.server, "\" must start with https://"));
+    return error(cluster_file,
+                 absl::StrCat("server \"", out.server, "\" must start with https://"));
   }
-  out.ca_file = file(string_field(*cluster, "certificate-authority"));
-  if (absl::Status s = base64_field(*cluster, "certificate-authority-data", out.ca_pem); !s.ok()) {
+  out.ca_file = file(cluster_file, StringField(*cluster, "certificate-authority"));
+  if (absl::Status s = base64_field(cluster_file, *cluster, "certificate-authority-data",
+                                    cluster_name, out.ca_pem);
+      !s.ok()) {
     return s;
   }
   const auto skip = cluster->find("insecure-skip-tls-verify");
@@ -197,19 +251,23 @@ absl::StatusOr<ApiServerConfig> KubeconfigConfig(const std::string& path) {
   if (user != nullptr) {
     for (const char* unsupported : {"exec", "auth-provider", "username"}) {
       if (user->contains(unsupported)) {
-        return error(absl::StrCat("user \"", user_name, "\": ", unsupported,
-                                  " is not supported; use a token or a client certificate"));
+        return error(user_file, absl::StrCat("user \"", user_name, "\": ", unsupported,
+                                             " is not supported; use a token or a client "
+                                             "certificate"));
       }
     }
-    out.token = string_field(*user, "token");
-    out.token_file = file(string_field(*user, "tokenFile"));
-    out.client_cert_file = file(string_field(*user, "client-certificate"));
-    out.client_key_file = file(string_field(*user, "client-key"));
-    if (absl::Status s = base64_field(*user, "client-certificate-data", out.client_cert_pem);
+    out.token = StringField(*user, "token");
+    out.token_file = file(user_file, StringField(*user, "tokenFile"));
+    out.client_cert_file = file(user_file, StringField(*user, "client-certificate"));
+    out.client_key_file = file(user_file, StringField(*user, "client-key"));
+    if (absl::Status s = base64_field(user_file, *user, "client-certificate-data", user_name,
+                                      out.client_cert_pem);
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = base64_field(*user, "client-key-data", out.client_key_pem); !s.ok()) {
+    if (absl::Status s =
+            base64_field(user_file, *user, "client-key-data", user_name, out.client_key_pem);
+        !s.ok()) {
       return s;
     }
   }

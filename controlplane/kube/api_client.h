@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -45,6 +46,10 @@ absl::StatusOr<ApiServerConfig> InClusterConfig(
 // kubeconfig's directory. Errors name the file and the field; exec and auth-provider users
 // are refused by name.
 absl::StatusOr<ApiServerConfig> KubeconfigConfig(const std::string& path);
+// The same over several kubeconfig files merged as kubectl merges the files of KUBECONFIG:
+// the first file to set current-context, or to define a context, cluster or user of a name,
+// wins (a later definition of the name is ignored whole). Every file must exist.
+absl::StatusOr<ApiServerConfig> KubeconfigConfig(const std::vector<std::string>& paths);
 
 struct HttpResponse {
   int status = 0;
