@@ -11,7 +11,7 @@ template <typename Message>
 void AddAll(xds::ResourceType type, const std::vector<Message>& messages,
             std::vector<xds::ResourceConstSharedPtr>& out) {
   for (const Message& m : messages) {
-    out.push_back(xds::MakeResource(type, std::make_shared<const Message>(m)));
+    out.push_back(xds::MakeResource(type, m));
   }
 }
 

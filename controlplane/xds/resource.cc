@@ -115,22 +115,23 @@ uint64_t ContentHash(absl::string_view bytes) {
   return h;
 }
 
-ResourceConstSharedPtr MakeResource(ResourceType type,
-                                    std::shared_ptr<const google::protobuf::Message> message) {
+ResourceConstSharedPtr MakeResource(ResourceType type, const google::protobuf::Message& message) {
   auto r = std::make_shared<Resource>();
   r->type = type;
-  r->name = NameOf(type, *message);
+  r->name = NameOf(type, message);
   {
-    google::protobuf::io::StringOutputStream raw(&r->serialized);
+    // Sized once: no growing copies, and no spare capacity kept in every snapshot.
+    const size_t size = message.ByteSizeLong();
+    r->serialized.resize(size);
+    google::protobuf::io::ArrayOutputStream raw(r->serialized.data(), static_cast<int>(size));
     google::protobuf::io::CodedOutputStream out(&raw);
     out.SetSerializationDeterministic(true);
-    message->SerializeToCodedStream(&out);
+    message.SerializeWithCachedSizes(&out);
   }
   g_serializations.fetch_add(1, std::memory_order_relaxed);
   r->hash = ContentHash(r->serialized);
   r->version = absl::StrFormat("%016x", r->hash);
-  r->references = References(type, *message);
-  r->message = std::move(message);
+  r->references = References(type, message);
   return r;
 }
 

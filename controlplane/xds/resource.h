@@ -60,15 +60,18 @@ struct Resource {
   // Names of resources this one depends on: a Cluster's EDS service name, a Listener's
   // RouteConfiguration names.
   std::vector<std::string> references;
-  // For introspection (strata.v1 snapshot API): the message, as built.
-  std::shared_ptr<const google::protobuf::Message> message;
+  // The message itself is not kept: `serialized` is all a stream needs, and keeping both
+  // would double the memory of every snapshot.
 };
 using ResourceConstSharedPtr = std::shared_ptr<const Resource>;
 
 // Serializes `message` (deterministically) and fills in name, hash, version and references.
 // The name comes from the message's `name` field (`cluster_name` for ClusterLoadAssignment).
-ResourceConstSharedPtr MakeResource(ResourceType type,
-                                    std::shared_ptr<const google::protobuf::Message> message);
+ResourceConstSharedPtr MakeResource(ResourceType type, const google::protobuf::Message& message);
+inline ResourceConstSharedPtr MakeResource(
+    ResourceType type, const std::shared_ptr<const google::protobuf::Message>& message) {
+  return MakeResource(type, *message);
+}
 
 // How many resource serializations this process has done (each version of each resource is
 // serialized once, in MakeResource).

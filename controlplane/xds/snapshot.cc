@@ -29,9 +29,9 @@ absl::StatusOr<SnapshotConstSharedPtr> Snapshot::Create(
   for (const auto& [name, cluster] : snapshot->resources(ResourceType::kCluster)) {
     for (const std::string& eds_name : cluster->references) {
       if (endpoints.count(eds_name) > 0) continue;
-      auto cla = std::make_shared<envoy::config::endpoint::v3::ClusterLoadAssignment>();
-      cla->set_cluster_name(eds_name);
-      endpoints.emplace(eds_name, MakeResource(ResourceType::kEndpoint, std::move(cla)));
+      envoy::config::endpoint::v3::ClusterLoadAssignment cla;
+      cla.set_cluster_name(eds_name);
+      endpoints.emplace(eds_name, MakeResource(ResourceType::kEndpoint, cla));
     }
   }
   for (auto& type : snapshot->types_) {
