@@ -5,9 +5,12 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
+#include "controlplane/kube/api_client.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/process.h"
 
@@ -49,6 +52,16 @@ current-context: test
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
   std::string kubeconfig() const { return dir_ + "/kubeconfig"; }
+
+  // A client of this server, configured from its kubeconfig (TLS, bearer token).
+  absl::StatusOr<std::unique_ptr<kube::ApiClient>> Client() const {
+    absl::StatusOr<kube::ApiServerConfig> config = kube::KubeconfigConfig(kubeconfig());
+    if (!config.ok()) return config.status();
+    absl::StatusOr<std::unique_ptr<kube::CurlApiClient>> client =
+        kube::CurlApiClient::Create(*config, RealClock::Get());
+    if (!client.ok()) return client.status();
+    return std::unique_ptr<kube::ApiClient>(*std::move(client));
+  }
 
   // A fault switch of the stand-in (see its usage text), e.g. "drop-watches".
   void Fault(const std::string& what) const {

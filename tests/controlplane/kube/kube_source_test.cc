@@ -115,9 +115,7 @@ uint32_t RoutePort(const ClusterState& state) {
 class KubeSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto config = KubeconfigConfig(api_.kubeconfig());
-    ASSERT_TRUE(config.ok()) << config.status();
-    auto client = CurlApiClient::Create(*config, RealClock::Get());
+    auto client = api_.Client();
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = *std::move(client);
     KubeSource::Options options;

@@ -19,9 +19,7 @@ namespace {
 class LeaseStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto config = KubeconfigConfig(api_.kubeconfig());
-    ASSERT_TRUE(config.ok()) << config.status();
-    auto client = CurlApiClient::Create(*config, RealClock::Get());
+    auto client = api_.Client();
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = *std::move(client);
   }

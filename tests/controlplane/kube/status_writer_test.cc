@@ -24,9 +24,7 @@ constexpr char kIngressPath[] = "/apis/networking.k8s.io/v1/namespaces/shop/ingr
 class StatusWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto config = KubeconfigConfig(api_.kubeconfig());
-    ASSERT_TRUE(config.ok()) << config.status();
-    auto client = CurlApiClient::Create(*config, RealClock::Get());
+    auto client = api_.Client();
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = *std::move(client);
     auto created = client_->Call("POST", kIngressPath, R"({"apiVersion": "networking.k8s.io/v1",
