@@ -91,8 +91,6 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return t->cancel != nullptr && t->cancel->load() ? 1 : 0;
 }
 
-// A kubeconfig list entry by name: clusters[] / users[] / contexts[].
-
 }  // namespace
 
 std::string DescribeError(const HttpResponse& response) {
@@ -159,7 +157,8 @@ const Json* MergedEntry(const std::vector<KubeconfigFile>& files, const char* li
     const auto it = file.config.find(list);
     if (it == file.config.end() || !it->is_array()) continue;
     for (const Json& entry : *it) {
-      if (entry.is_object() && entry.value("name", "") == name) {
+      // (Not entry.value(): it throws, and so aborts, on a name that is not a string.)
+      if (entry.is_object() && StringField(entry, "name") == name) {
         *from = &file;
         const auto inner = entry.find(field);
         return inner != entry.end() && inner->is_object() ? &*inner : nullptr;

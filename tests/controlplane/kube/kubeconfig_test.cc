@@ -86,6 +86,16 @@ users: [{name: me, user: {exec: {command: get-token}}}]
   EXPECT_THAT(config.status().message(),
               HasSubstr(absl::StrCat(fixed, ": user \"me\": exec is not supported")));
 
+  // A malformed entry is not the one asked for, and never a crash.
+  const std::string odd = Write("odd", R"(
+current-context: dev
+contexts: [{name: 5}, 7, {name: dev, context: {cluster: c}}]
+clusters: [{name: [c]}, {name: c, cluster: {server: "https://c.example"}}]
+)");
+  config = KubeconfigConfig(odd);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->server, "https://c.example");
+
   config = KubeconfigConfig(std::vector<std::string>{contexts, absl::StrCat(dir_, "/missing")});
   EXPECT_FALSE(config.ok());
   EXPECT_FALSE(KubeconfigConfig(std::vector<std::string>{}).ok());
