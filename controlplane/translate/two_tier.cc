@@ -1578,7 +1578,26 @@ class Translator {
         out.warnings));
   }
 
+  // Traefik orders all routers by priority, whatever their hosts: a wildcard router with a
+  // higher priority than an exact host's routers takes that host's matching requests first.
+  // Virtual hosts pick the exact host before any wildcard, so each exact host also gets the
+  // IngressRoute routes of the one-label wildcard above it, when the same namespace owns
+  // both (ownership never mixes namespaces); the priority sort then interleaves them.
+  void AddWildcardIngressRoutes() {
+    for (auto& [host, entry] : hosts_) {
+      if (absl::StartsWith(host, "*") || host.find('.') == std::string::npos) continue;
+      auto wildcard = hosts_.find(absl::StrCat("*", host.substr(host.find('.'))));
+      if (wildcard == hosts_.end() || wildcard->second.owner != entry.owner) continue;
+      for (const RouteEntry& route : wildcard->second.routes) {
+        if (route.source_rank == 0 && route.origin->kind == "IngressRoute") {
+          entry.routes.push_back(route);
+        }
+      }
+    }
+  }
+
   void Emit() {
+    AddWildcardIngressRoutes();
     RouteConfiguration edge_routes;
     edge_routes.set_name(kEdgeListenerName);
     edge_.listeners.push_back(MakeHttpListener(kEdgeListenerName, options_.listen_address,

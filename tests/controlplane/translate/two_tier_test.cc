@@ -361,6 +361,39 @@ TEST(TwoTierTest, IngressRouteRulesAndPriorities) {
   EXPECT_EQ(AtEdge(config, "shop.example.com", "/?debug=1"), "svc/shop/web/80");
 }
 
+TEST(TwoTierTest, IngressRoutePriorityCrossesFromAWildcardToItsExactHosts) {
+  // As in Traefik, where routers are ordered by priority whatever their hosts.
+  const std::string services = Service("shop", "web", 8080, {"10.0.1.1"}) +
+                               Service("shop", "api", 9090, {"10.0.1.2"}) +
+                               Service("blog", "web", 8080, {"10.0.2.1"});
+  const TwoTierConfig config = TranslateTwoTier(Parse(services + IngressRoute("shop", "routes", R"(
+  - match: Host(`*.example.com`) && PathPrefix(`/api`)
+    kind: Rule
+    services: [{name: api, port: 80}]
+  - match: Host(`x.example.com`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+  - match: Host(`y.example.com`)
+    kind: Rule
+    priority: 1000
+    services: [{name: web, port: 80}]
+)") + IngressRoute("blog", "own", R"(
+  - match: Host(`z.example.com`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+)")),
+                                                Options());
+  ExpectProxyAccepts(config.edge);
+  // The wildcard's rule is longer, so its priority is higher than x's.
+  EXPECT_EQ(AtEdge(config, "x.example.com", "/api/cart"), "svc/shop/api/80");
+  EXPECT_EQ(AtEdge(config, "x.example.com", "/"), "svc/shop/web/80");
+  // y's explicit priority beats the wildcard.
+  EXPECT_EQ(AtEdge(config, "y.example.com", "/api/cart"), "svc/shop/web/80");
+  EXPECT_EQ(AtEdge(config, "other.example.com", "/api"), "svc/shop/api/80");
+  // Another namespace's exact host never gets shop's routes.
+  EXPECT_EQ(AtEdge(config, "z.example.com", "/api"), "svc/blog/web/80");
+}
+
 TEST(TwoTierTest, IngressRouteWeightsAndBeforeIngressOnOneHost) {
   const TwoTierConfig config = TranslateTwoTier(
       Parse(Service("shop", "v1", 8080, {"10.0.1.1"}) + Service("shop", "v2", 8080, {"10.0.1.2"}) +
