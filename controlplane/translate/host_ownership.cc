@@ -25,9 +25,8 @@ std::string Describe(const HostClaim& claim) {
                       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", claim.created, absl::UTCTimeZone()));
 }
 
-// The wildcards above `host`, nearest first: "*.b.example.com" and "*.example.com" for
-// "a.b.example.com", only "*.example.com" for "*.b.example.com". The first one of an exact
-// host covers it whatever the wildcard's kind; the others only as any-depth wildcards.
+}  // namespace
+
 std::vector<std::string> WildcardsAbove(absl::string_view host) {
   std::vector<std::string> out;
   absl::string_view rest = host;
@@ -39,8 +38,6 @@ std::vector<std::string> WildcardsAbove(absl::string_view host) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string NormalizeClaimedHost(const std::string& host) {
   std::string out = absl::AsciiStrToLower(host);

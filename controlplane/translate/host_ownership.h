@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace strata::translate {
@@ -47,6 +48,11 @@ struct HostOwnership {
   // One verdict per claim, in the order of the claims.
   std::vector<ClaimVerdict> verdicts;
 };
+
+// The wildcards above `host`, nearest first: "*.b.example.com" and "*.example.com" for
+// "a.b.example.com", only "*.example.com" for "*.b.example.com". The first one of an exact
+// host covers it whatever the wildcard's kind; the others only as any-depth wildcards.
+std::vector<std::string> WildcardsAbove(absl::string_view host);
 
 // The host name as ownership compares it: lowercase, without a trailing dot, "" becomes "*".
 std::string NormalizeClaimedHost(const std::string& host);

@@ -198,6 +198,19 @@ void SetDirect503(Route& route, const std::string& why) {
   direct->mutable_body()->set_inline_string(absl::StrCat("backend unavailable: ", why, "\n"));
 }
 
+// Names a wildcard leaves out, over several claims or attachments: a name stays out only
+// if every one leaves it out. `acc` is empty before the first.
+void NarrowTo(std::optional<std::set<std::string>>& acc, const std::set<std::string>& more) {
+  if (!acc.has_value()) {
+    acc = more;
+    return;
+  }
+  std::set<std::string> both;
+  std::set_intersection(acc->begin(), acc->end(), more.begin(), more.end(),
+                        std::inserter(both, both.end()));
+  acc = std::move(both);
+}
+
 class Translator {
  public:
   Translator(const source::ClusterState& state, const TwoTierOptions& options)
@@ -908,7 +921,7 @@ class Translator {
   void AddHttpRoute(const source::HttpRoute& route) {
     HttpRouteInfo info;
     std::set<std::string> hosts;
-    std::map<std::string, std::set<std::string>> uncovered_by_host;
+    std::map<std::string, std::optional<std::set<std::string>>> uncovered_by_host;
     for (const source::ParentReference& written : route.parent_refs) {
       source::ParentReference ref = written;
       if (ref.namespace_.empty()) ref.namespace_ = route.namespace_;
@@ -960,13 +973,7 @@ class Translator {
             if (TakenByMoreSpecificListener(gateway, listener_host, host)) continue;
             // Through several listeners a wildcard covers what any of them lets it cover.
             std::set<std::string> uncovered = Uncovered(gateway, listener_host, host);
-            auto [it, inserted] = uncovered_by_host.try_emplace(host, uncovered);
-            if (!inserted) {
-              std::set<std::string> both;
-              std::set_intersection(it->second.begin(), it->second.end(), uncovered.begin(),
-                                    uncovered.end(), std::inserter(both, both.end()));
-              it->second = std::move(both);
-            }
+            NarrowTo(uncovered_by_host[host], uncovered);
             parent.hosts.push_back(std::move(host));
           }
         }
@@ -999,7 +1006,7 @@ class Translator {
     for (size_t r = 0; r < route.rules.size(); ++r) AddHttpRouteRule(route, r, info, entries);
     for (const std::string& host : hosts) {
       Claim& claim = ClaimFor(info.origin, host, absl::StartsWith(host, "*."));
-      claim.uncovered = uncovered_by_host[host];
+      claim.uncovered = uncovered_by_host[host].value_or(std::set<std::string>());
       for (const RouteEntry& entry : entries) claim.routes.push_back(entry);
     }
     http_routes_[{route.namespace_, route.name}] = std::move(info);
@@ -1535,15 +1542,7 @@ class Translator {
       hosts_[claim.host].owner = claim.origin->namespace_;
       HostRoutes& entry = hosts_[claim.host];
       entry.deep |= claim.any_depth;
-      if (!entry.uncovered.has_value()) {
-        entry.uncovered = claim.uncovered;
-      } else {
-        std::set<std::string> both;
-        std::set_intersection(entry.uncovered->begin(), entry.uncovered->end(),
-                              claim.uncovered.begin(), claim.uncovered.end(),
-                              std::inserter(both, both.end()));
-        entry.uncovered = std::move(both);
-      }
+      NarrowTo(entry.uncovered, claim.uncovered);
       for (RouteEntry& entry : claim.routes) routes.push_back(std::move(entry));
     }
   }
@@ -1551,17 +1550,14 @@ class Translator {
   // Whether an accepted wildcard claim covers `host` (one label below it, or any depth for
   // a Gateway API wildcard, unless its claims leave `host` out).
   bool CoveredByClaim(const std::string& host) const {
-    absl::string_view rest = host;
-    if (absl::StartsWith(rest, "*.")) rest.remove_prefix(2);
-    bool first = !absl::StartsWith(host, "*.");
-    for (size_t dot = rest.find('.'); dot != absl::string_view::npos; dot = rest.find('.')) {
-      rest.remove_prefix(dot + 1);
-      auto it = hosts_.find(absl::StrCat("*.", rest));
-      if (it != hosts_.end() && (first || it->second.deep) &&
+    const std::vector<std::string> above = WildcardsAbove(host);
+    for (size_t k = 0; k < above.size(); ++k) {
+      auto it = hosts_.find(above[k]);
+      const bool exact_below = k == 0 && !absl::StartsWith(host, "*");
+      if (it != hosts_.end() && (exact_below || it->second.deep) &&
           !(it->second.uncovered.has_value() && it->second.uncovered->contains(host))) {
         return true;
       }
-      first = false;
     }
     return false;
   }
