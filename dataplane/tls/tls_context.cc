@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "common/tls_key_pair.h"
 
 namespace strata::tls {
 
@@ -28,75 +29,20 @@ constexpr const char kUnknownServerName[] = "TLS handshake failed: unknown serve
 constexpr const char kResumedForAnotherCertificate[] =
     "TLS handshake failed: session resumed under another server name";
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct X509Deleter {
-  void operator()(X509* x509) const { X509_free(x509); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* pkey) const { EVP_PKEY_free(pkey); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-
-// Never prompt for a passphrase (the library's default would read the terminal).
-int NoPassphrase(char*, int, int, void*) { return 0; }
-
-BioPtr MemoryBio(absl::string_view pem) {
-  return BioPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-}
-
-// True when the last queued error is the PEM reader reaching the end of its input.
-bool AtEndOfPem() {
-  const auto error = ERR_peek_last_error();
-  return ERR_GET_LIB(error) == ERR_LIB_PEM && ERR_GET_REASON(error) == PEM_R_NO_START_LINE;
-}
-
 int ProtocolVersion(TlsVersion version) {
   return version == TlsVersion::kTls12 ? TLS1_2_VERSION : TLS1_3_VERSION;
 }
 
-std::string Subject(X509* x509) {
-  char buffer[256];
-  X509_NAME_oneline(X509_get_subject_name(x509), buffer, sizeof(buffer));
-  return buffer;
-}
-
 std::string AsnTime(const ASN1_TIME* time) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr || ASN1_TIME_print(bio.get(), time) != 1) return "?";
-  const char* data = nullptr;
-  const auto size = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<size_t>(size));
-}
-
-// subjectAltName DNS entries, or the subject CN when there are none.
-std::vector<std::string> NamesFromCertificate(X509* x509) {
-  std::vector<std::string> names;
-  auto* sans =
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x509, NID_subject_alt_name, nullptr, nullptr));
-  if (sans != nullptr) {
-    for (size_t i = 0; i < static_cast<size_t>(sk_GENERAL_NAME_num(sans)); ++i) {
-      const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
-      if (name->type != GEN_DNS) continue;
-      const ASN1_STRING* dns = name->d.dNSName;
-      names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
-                         static_cast<size_t>(ASN1_STRING_length(dns)));
-    }
-    GENERAL_NAMES_free(sans);
+  BIO* bio = BIO_new(BIO_s_mem());
+  std::string out = "?";
+  if (bio != nullptr && ASN1_TIME_print(bio, time) == 1) {
+    const char* data = nullptr;
+    const auto size = BIO_get_mem_data(bio, &data);
+    out.assign(data, static_cast<size_t>(size));
   }
-  if (!names.empty()) return names;
-  X509_NAME* subject = X509_get_subject_name(x509);
-  const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
-  if (index < 0) return names;
-  unsigned char* utf8 = nullptr;
-  const int length =
-      ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
-  if (length >= 0) names.emplace_back(reinterpret_cast<const char*>(utf8), length);
-  OPENSSL_free(utf8);
-  return names;
+  BIO_free(bio);
+  return out;
 }
 
 // Lower case, without a trailing dot.
@@ -128,17 +74,6 @@ int HandshakeStateIndex() {
 }
 
 }  // namespace
-
-std::string DrainSslErrors() {
-  std::string out;
-  while (const auto error = ERR_get_error()) {
-    char buffer[256];
-    ERR_error_string_n(error, buffer, sizeof(buffer));
-    if (!out.empty()) out.append("; ");
-    out.append(buffer);
-  }
-  return out.empty() ? "no detail" : out;
-}
 
 namespace tls_internal {
 
@@ -277,47 +212,15 @@ absl::StatusOr<SSL_CTX*> ServerTlsContext::NewCtx(const ServerTlsOptions& option
 
 absl::Status ServerTlsContext::LoadCertificate(size_t index, const CertificateConfig& config,
                                                const ServerTlsOptions& options) {
-  const std::string which = absl::StrCat("certificate ", index);
-  ERR_clear_error();
-  BioPtr chain_bio = MemoryBio(config.cert_chain_pem);
-  X509Ptr leaf(PEM_read_bio_X509(chain_bio.get(), nullptr, &NoPassphrase, nullptr));
-  if (leaf == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(which, ": cannot parse the certificate PEM: ", DrainSslErrors()));
-  }
+  STRATA_ASSIGN_OR_RETURN(TlsKeyPair pair,
+                          ReadTlsKeyPair(config.cert_chain_pem, config.private_key_pem,
+                                         absl::StrCat("certificate ", index)));
   Certificate& certificate = certificates_[index];
-  certificate.subject = Subject(leaf.get());
-  const std::string named = absl::StrCat(which, " (", certificate.subject, ")");
-  std::vector<X509Ptr> intermediates;
-  while (X509* next = PEM_read_bio_X509(chain_bio.get(), nullptr, &NoPassphrase, nullptr)) {
-    intermediates.emplace_back(next);
-  }
-  if (!AtEndOfPem()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(named, ": cannot parse the certificate chain PEM: ", DrainSslErrors()));
-  }
-  ERR_clear_error();
-
-  BioPtr key_bio = MemoryBio(config.private_key_pem);
-  PkeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, &NoPassphrase, nullptr));
-  if (key == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(named, ": cannot parse the private key PEM: ", DrainSslErrors()));
-  }
-  const int key_type = EVP_PKEY_id(key.get());
-  if (key_type != EVP_PKEY_RSA && key_type != EVP_PKEY_EC) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(named, ": unsupported private key type (RSA or ECDSA only)"));
-  }
-  if (key_type == EVP_PKEY_RSA && EVP_PKEY_bits(key.get()) < 2048) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(named, ": RSA key of ", EVP_PKEY_bits(key.get()), " bits (minimum 2048)"));
-  }
-  if (X509_check_private_key(leaf.get(), key.get()) != 1) {
-    ERR_clear_error();
-    return absl::InvalidArgumentError(
-        absl::StrCat(named, ": the private key does not match the certificate"));
-  }
+  certificate.subject = pair.subject;
+  const std::string named = absl::StrCat("certificate ", index, " (", certificate.subject, ")");
+  X509Ptr& leaf = pair.leaf;
+  PkeyPtr& key = pair.key;
+  std::vector<X509Ptr>& intermediates = pair.intermediates;
 
   STRATA_ASSIGN_OR_RETURN(certificate.ctx, NewCtx(options));
   if (SSL_CTX_use_certificate(certificate.ctx, leaf.get()) != 1 ||
@@ -356,7 +259,7 @@ absl::Status ServerTlsContext::LoadCertificate(size_t index, const CertificateCo
       STRATA_RETURN_IF_ERROR(AddName(index, name));
     }
   } else {
-    for (const std::string& name : NamesFromCertificate(leaf.get())) {
+    for (const std::string& name : CertificateNames(leaf.get())) {
       absl::Status status = AddName(index, name);
       if (absl::IsAlreadyExists(status)) return status;
       if (!status.ok()) {
@@ -572,20 +475,17 @@ absl::StatusOr<std::shared_ptr<const ClientTlsContext>> ClientTlsContext::Create
   if (options.ca_pem.empty()) {
     return absl::InvalidArgumentError("ca_pem is required unless insecure_skip_verify is set");
   }
-  BioPtr bio = MemoryBio(options.ca_pem);
+  auto cas = ReadPemCertificates(options.ca_pem);
+  if (!cas.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot parse ca_pem: ", cas.status().message()));
+  }
   X509_STORE* store = SSL_CTX_get_cert_store(ctx);
-  int loaded = 0;
-  while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, &NoPassphrase, nullptr)) {
-    X509Ptr owned(ca);
-    if (X509_STORE_add_cert(store, ca) != 1) {
+  for (const X509Ptr& ca : *cas) {
+    if (X509_STORE_add_cert(store, ca.get()) != 1) {
       return absl::InvalidArgumentError("cannot add a CA certificate: " + DrainSslErrors());
     }
-    ++loaded;
   }
-  if (loaded == 0 || !AtEndOfPem()) {
-    return absl::InvalidArgumentError("cannot parse ca_pem: " + DrainSslErrors());
-  }
-  ERR_clear_error();
   // A trusted intermediate is an anchor of its own (Envoy's behaviour): the chain need not
   // reach a self-signed root.
   X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);

@@ -242,9 +242,6 @@ class ClientTlsContext {
   std::vector<std::string> subject_alt_names_;
 };
 
-// The errors queued by the TLS library, joined, and the queue cleared.
-std::string DrainSslErrors();
-
 }  // namespace strata::tls
 
 #endif  // STRATA_DATAPLANE_TLS_TLS_CONTEXT_H_

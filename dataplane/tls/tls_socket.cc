@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "common/tls_key_pair.h"
 #include "dataplane/tls/client_hello.h"
 
 namespace strata::tls {
