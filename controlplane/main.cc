@@ -68,6 +68,9 @@ ABSL_FLAG(std::string, node_group, "proxyless",
 ABSL_FLAG(std::string, proxy_listen_address, "0.0.0.0",
           "Address the edge and app-tier listeners bind on the proxies.");
 ABSL_FLAG(int, edge_http_port, 8080, "Port of the edge proxies' HTTP listener.");
+ABSL_FLAG(int, edge_https_port, 8443,
+          "Port of the edge proxies' HTTPS listener (present while some host has a "
+          "certificate: an Ingress spec.tls entry naming a kubernetes.io/tls Secret).");
 ABSL_FLAG(std::string, edge_service, "strata-system/strata-edge",
           "namespace/name of the Service whose endpoints are the edge proxies: the only "
           "addresses app tiers accept PROXY protocol from.");
@@ -111,12 +114,22 @@ int main(int argc, char** argv) {
   transport.max_receive_message_bytes = int64_t{absl::GetFlag(FLAGS_max_receive_message_mib)} << 20;
   strata::translate::TwoTierOptions tiers;
   tiers.listen_address = absl::GetFlag(FLAGS_proxy_listen_address);
-  const int edge_port = absl::GetFlag(FLAGS_edge_http_port);
-  if (edge_port < 1 || edge_port > 65535) {
-    STRATA_LOG(ERROR) << "--edge_http_port: must be 1..65535";
+  // A port flag's value, or 0 (after logging why) when it is not a port.
+  auto port_flag = [](const char* name, int value) -> uint32_t {
+    if (value >= 1 && value <= 65535) return static_cast<uint32_t>(value);
+    STRATA_LOG(ERROR) << "--" << name << ": must be 1..65535";
+    return 0;
+  };
+  tiers.edge_http_port = port_flag("edge_http_port", absl::GetFlag(FLAGS_edge_http_port));
+  tiers.edge_https_port = port_flag("edge_https_port", absl::GetFlag(FLAGS_edge_https_port));
+  tiers.gateway_http_port = port_flag("gateway_http_port", absl::GetFlag(FLAGS_gateway_http_port));
+  if (tiers.edge_http_port == 0 || tiers.edge_https_port == 0 || tiers.gateway_http_port == 0) {
     return 1;
   }
-  tiers.edge_http_port = static_cast<uint32_t>(edge_port);
+  if (tiers.edge_http_port == tiers.edge_https_port) {
+    STRATA_LOG(ERROR) << "--edge_https_port: must differ from --edge_http_port";
+    return 1;
+  }
   const std::vector<std::string> edge_service =
       absl::StrSplit(absl::GetFlag(FLAGS_edge_service), '/');
   if (edge_service.size() != 2 || edge_service[0].empty() || edge_service[1].empty()) {
@@ -126,12 +139,6 @@ int main(int argc, char** argv) {
   tiers.edge_service = {edge_service[0], edge_service[1]};
   tiers.ingress_controller = absl::GetFlag(FLAGS_ingress_controller);
   tiers.gateway_controller = absl::GetFlag(FLAGS_gateway_controller);
-  const int gateway_port = absl::GetFlag(FLAGS_gateway_http_port);
-  if (gateway_port < 1 || gateway_port > 65535) {
-    STRATA_LOG(ERROR) << "--gateway_http_port: must be 1..65535";
-    return 1;
-  }
-  tiers.gateway_http_port = static_cast<uint32_t>(gateway_port);
   for (absl::string_view ns :
        absl::StrSplit(absl::GetFlag(FLAGS_catch_all_namespaces), ',', absl::SkipEmpty())) {
     tiers.catch_all_namespaces.insert(std::string(ns));

@@ -189,6 +189,10 @@ std::vector<ResourceType> KubeSource::Kinds() {
       // versions are served they are the same objects.
       {"gateway.networking.k8s.io", "v1beta1", "referencegrants", "ReferenceGrant",
        /*optional=*/true},
+      // Certificates of the hosts served over HTTPS. Only that type: the others (Helm
+      // releases, tokens) are neither fetched nor kept. Without permission to list them (403),
+      // there are none, and TLS hosts are reported as such.
+      {"", "v1", "secrets", "Secret", /*optional=*/true, "type=kubernetes.io/tls"},
   };
 }
 

@@ -168,7 +168,7 @@ absl::Status Reflector::List(bool after_expiry) {
   bool paged = !after_expiry;
   std::string token;
   while (true) {
-    std::string path = absl::StrCat(type_.CollectionPath(), "?");
+    std::string path = absl::StrCat(type_.CollectionPath(), "?", SelectorQuery());
     if (paged) absl::StrAppend(&path, "limit=", options_.page_size, "&");
     if (!token.empty()) {
       absl::StrAppend(&path, "continue=", Escape(token));
@@ -240,12 +240,17 @@ absl::Status Reflector::List(bool after_expiry) {
   return absl::OkStatus();
 }
 
+std::string Reflector::SelectorQuery() const {
+  if (type_.field_selector.empty()) return "";
+  return absl::StrCat("fieldSelector=", Escape(type_.field_selector), "&");
+}
+
 Reflector::Next Reflector::Watch() {
   const absl::Duration timeout = options_.min_watch_timeout * (1.0 + RandomUnit());  // [min, 2 min)
   const int64_t timeout_seconds = std::max<int64_t>(1, absl::ToInt64Seconds(timeout));
   const std::string path =
-      absl::StrCat(type_.CollectionPath(),
-                   "?allowWatchBookmarks=true&resourceVersion=", Escape(resource_version_),
+      absl::StrCat(type_.CollectionPath(), "?", SelectorQuery(),
+                   "allowWatchBookmarks=true&resourceVersion=", Escape(resource_version_),
                    "&timeoutSeconds=", timeout_seconds, "&watch=true");
   const absl::Time started = clock_.Now();
   WatchDecoder decoder;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -20,6 +21,15 @@ namespace strata::kube {
 
 // A kind of the Kubernetes API, as its URLs name it.
 struct ResourceType {
+  ResourceType(std::string group_in, std::string version_in, std::string plural_in,
+               std::string kind_in, bool optional_in = false, std::string field_selector_in = "")
+      : group(std::move(group_in)),
+        version(std::move(version_in)),
+        plural(std::move(plural_in)),
+        kind(std::move(kind_in)),
+        optional(optional_in),
+        field_selector(std::move(field_selector_in)) {}
+
   std::string group;    // "" for the core group
   std::string version;  // "v1"
   std::string plural;   // "ingresses"
@@ -27,6 +37,9 @@ struct ResourceType {
   // A kind that may be missing (a CRD not installed, or not granted): 404 and 403 on the
   // list count as "none" instead of blocking the source.
   bool optional = false;
+  // Sent with every list and watch ("type=kubernetes.io/tls"): the server filters, so objects
+  // strata never reads are neither transferred nor kept.
+  std::string field_selector;
   // "/api/v1/services" or "/apis/networking.k8s.io/v1/ingresses" (all namespaces).
   std::string CollectionPath() const;
   std::string ApiVersion() const;  // "v1", "networking.k8s.io/v1"
@@ -114,6 +127,8 @@ class Reflector {
   // The full list; an error status when it failed.
   absl::Status List(bool after_expiry);
   Next Watch();
+  // "fieldSelector=...&", or "" when the kind has no selector.
+  std::string SelectorQuery() const;
   void Failed(const std::string& what) ABSL_LOCKS_EXCLUDED(mu_);
   // Sleeps `d` unless stopped; false when stopped.
   bool Sleep(absl::Duration d) ABSL_LOCKS_EXCLUDED(mu_);

@@ -396,6 +396,19 @@ struct RejectedObject {
   bool operator==(const RejectedObject&) const = default;
 };
 
+// `v1` Secret of type `kubernetes.io/tls`, its certificate chain and private key read and
+// checked (they parse, the key is the leaf's, RSA of 2048 bits or more, or ECDSA).
+struct TlsSecret {
+  std::string namespace_;
+  std::string name;
+  std::string cert_chain_pem;   // data["tls.crt"], decoded
+  std::string private_key_pem;  // data["tls.key"], decoded
+  // The names the leaf certificate serves (subjectAltName DNS entries, else the subject CN),
+  // lower case.
+  std::vector<std::string> dns_names;
+  std::string uid;  // metadata.uid; "" in manifests
+};
+
 struct ClusterState {
   std::map<ObjectKey, Service> services;
   std::map<ObjectKey, EndpointSlice> endpoint_slices;
@@ -407,6 +420,7 @@ struct ClusterState {
   std::map<ObjectKey, Gateway> gateways;
   std::map<ObjectKey, HttpRoute> http_routes;
   std::map<ObjectKey, ReferenceGrant> reference_grants;
+  std::map<ObjectKey, TlsSecret> tls_secrets;
   // By kind, namespace, name.
   std::map<std::tuple<std::string, std::string, std::string>, RejectedObject> rejected;
 };

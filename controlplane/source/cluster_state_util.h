@@ -191,13 +191,18 @@ inline bool operator==(const ReferenceGrant& a, const ReferenceGrant& b) {
   return a.namespace_ == b.namespace_ && a.name == b.name && a.from == b.from && a.to == b.to;
 }
 
+inline bool operator==(const TlsSecret& a, const TlsSecret& b) {
+  return a.namespace_ == b.namespace_ && a.name == b.name && a.cert_chain_pem == b.cert_chain_pem &&
+         a.private_key_pem == b.private_key_pem && a.dns_names == b.dns_names && a.uid == b.uid;
+}
+
 inline bool operator==(const ClusterState& a, const ClusterState& b) {
   return a.services == b.services && a.endpoint_slices == b.endpoint_slices &&
          a.ingresses == b.ingresses && a.ingress_classes == b.ingress_classes &&
          a.ingress_routes == b.ingress_routes && a.namespaces == b.namespaces &&
          a.gateway_classes == b.gateway_classes && a.gateways == b.gateways &&
          a.http_routes == b.http_routes && a.reference_grants == b.reference_grants &&
-         a.rejected == b.rejected;
+         a.tls_secrets == b.tls_secrets && a.rejected == b.rejected;
 }
 
 }  // namespace strata::source

@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -28,6 +29,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
+#include "common/tls_key_pair.h"
 #include "common/yaml_json.h"
 #include "controlplane/source/scoped_fd.h"
 #include "controlplane/translate/traefik_rule.h"
@@ -954,6 +956,55 @@ absl::StatusOr<Namespace> ReadNamespace(ObjectReader& reader, const JsonObject& 
     for (const auto& [key, value] : *metadata.labels) {
       result.labels.emplace(key, *value.get_ptr<const std::string*>());  // checked by ReadMetadata
     }
+  }
+  return result;
+}
+
+// ---- Secret (type kubernetes.io/tls).
+
+constexpr absl::string_view kTlsSecretType = "kubernetes.io/tls";
+
+// data[key] decoded, or stringData[key] as the API server merges it (stringData wins).
+absl::StatusOr<std::string> SecretValue(const ObjectReader& reader, const JsonObject* data,
+                                        const JsonObject* string_data, const std::string& key) {
+  if (string_data != nullptr) {
+    STRATA_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                            reader.GetString(*string_data, "stringData", key));
+    if (value.has_value()) return *std::move(value);
+  }
+  std::optional<std::string> encoded;
+  if (data != nullptr) {
+    STRATA_ASSIGN_OR_RETURN(encoded, reader.GetString(*data, "data", key));
+  }
+  if (!encoded.has_value() || encoded->empty()) {
+    return reader.Error(absl::StrCat("data[", key, "]"),
+                        absl::StrCat("required for a Secret of type ", kTlsSecretType));
+  }
+  std::string decoded;
+  if (!absl::Base64Unescape(*encoded, &decoded)) {
+    return reader.Error(absl::StrCat("data[", key, "]"), "must be base64");
+  }
+  return decoded;
+}
+
+absl::StatusOr<TlsSecret> ReadTlsSecret(ObjectReader& reader, const JsonObject& object) {
+  STRATA_ASSIGN_OR_RETURN(
+      Metadata metadata,
+      ReadMetadata(reader, object, "Secret", NameRule::kDns1123Subdomain, Scope::kNamespaced));
+  TlsSecret result;
+  result.namespace_ = metadata.namespace_;
+  result.name = metadata.name;
+  result.uid = metadata.uid;
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* data, reader.GetObject(object, "", "data"));
+  STRATA_ASSIGN_OR_RETURN(const JsonObject* string_data,
+                          reader.GetObject(object, "", "stringData"));
+  STRATA_ASSIGN_OR_RETURN(result.cert_chain_pem, SecretValue(reader, data, string_data, "tls.crt"));
+  STRATA_ASSIGN_OR_RETURN(result.private_key_pem,
+                          SecretValue(reader, data, string_data, "tls.key"));
+  auto pair = ReadTlsKeyPair(result.cert_chain_pem, result.private_key_pem, "certificate");
+  if (!pair.ok()) return reader.Error("data", pair.status().message());
+  for (std::string& name : CertificateNames(pair->leaf.get())) {
+    result.dns_names.push_back(absl::AsciiStrToLower(name));
   }
   return result;
 }
@@ -2100,8 +2151,9 @@ absl::StatusOr<ReferenceGrant> ReadReferenceGrant(ObjectReader& reader, const Js
 }
 
 // An object read from a manifest, before it joins a ManifestSet.
-using ObjectVariant = std::variant<Service, EndpointSlice, Ingress, IngressClass, IngressRoute,
-                                   Namespace, GatewayClass, Gateway, HttpRoute, ReferenceGrant>;
+using ObjectVariant =
+    std::variant<Service, EndpointSlice, Ingress, IngressClass, IngressRoute, Namespace,
+                 GatewayClass, Gateway, HttpRoute, ReferenceGrant, TlsSecret>;
 
 struct ParsedObject {
   ObjectVariant object;
@@ -2165,6 +2217,15 @@ absl::Status ReadObject(const Json& value, int document, std::optional<size_t> i
     kind = absl::StrCat(*kind, ".", group);
   } else if (*api_version == "v1" && *kind == "Namespace") {
     STRATA_ASSIGN_OR_RETURN(parsed.object, ReadNamespace(reader, *object));
+  } else if (*api_version == "v1" && *kind == "Secret") {
+    // Only TLS Secrets are read; the others (and their contents) are none of strata's.
+    const Json* type = Member(*object, "type");
+    const auto* type_name = type == nullptr ? nullptr : type->get_ptr<const std::string*>();
+    if (type_name == nullptr || *type_name != kTlsSecretType) {
+      ++context.skipped;
+      return absl::OkStatus();
+    }
+    STRATA_ASSIGN_OR_RETURN(parsed.object, ReadTlsSecret(reader, *object));
   } else if ((*api_version == "gateway.networking.k8s.io/v1" ||
               *api_version == "gateway.networking.k8s.io/v1beta1") &&
              (*kind == "GatewayClass" || *kind == "Gateway" || *kind == "HTTPRoute" ||
@@ -2218,6 +2279,7 @@ int& CounterOf(ManifestStats& stats) {
   if constexpr (std::is_same_v<T, Gateway>) return stats.gateways;
   if constexpr (std::is_same_v<T, HttpRoute>) return stats.http_routes;
   if constexpr (std::is_same_v<T, ReferenceGrant>) return stats.reference_grants;
+  if constexpr (std::is_same_v<T, TlsSecret>) return stats.tls_secrets;
 }
 
 // The contents of the regular file `path`, or nullopt if it is not a regular file or is gone.
@@ -2344,6 +2406,8 @@ void AddToState(const ApiObject& object, ClusterState& state) {
     state.http_routes.insert_or_assign({http_route->namespace_, http_route->name}, *http_route);
   } else if (const auto* grant = std::get_if<ReferenceGrant>(&object)) {
     state.reference_grants.insert_or_assign({grant->namespace_, grant->name}, *grant);
+  } else if (const auto* secret = std::get_if<TlsSecret>(&object)) {
+    state.tls_secrets.insert_or_assign({secret->namespace_, secret->name}, *secret);
   }
 }
 

@@ -55,6 +55,7 @@ struct ManifestStats {
   int gateways = 0;          // Gateways read
   int http_routes = 0;       // HTTPRoutes read
   int reference_grants = 0;  // ReferenceGrants read
+  int tls_secrets = 0;       // Secrets of type kubernetes.io/tls read
   int skipped_objects = 0;   // objects of other kinds
 };
 
@@ -82,7 +83,7 @@ class ManifestSet {
 // "Ingress shop/web: spec.rules[0].host: ...". Objects of other kinds give the monostate.
 using ApiObject =
     std::variant<std::monostate, Service, EndpointSlice, Ingress, IngressClass, IngressRoute,
-                 Namespace, GatewayClass, Gateway, HttpRoute, ReferenceGrant>;
+                 Namespace, GatewayClass, Gateway, HttpRoute, ReferenceGrant, TlsSecret>;
 absl::StatusOr<ApiObject> ReadApiObject(const nlohmann::json& object, std::string_view where);
 
 // Adds `object` (not the monostate) to `state` as AddManifest would, under its namespace and

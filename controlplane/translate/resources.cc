@@ -27,6 +27,7 @@ void SortResources(XdsResources& resources) {
   SortByName(resources.listeners);
   SortByName(resources.routes);
   SortByName(resources.clusters);
+  SortByName(resources.secrets);
   std::sort(resources.endpoints.begin(), resources.endpoints.end(),
             [](const auto& a, const auto& b) { return a.cluster_name() < b.cluster_name(); });
   std::vector<std::string>& warnings = resources.warnings;
@@ -40,6 +41,7 @@ absl::StatusOr<xds::SnapshotConstSharedPtr> BuildSnapshot(const XdsResources& re
   AddAll(xds::ResourceType::kRoute, resources.routes, all);
   AddAll(xds::ResourceType::kCluster, resources.clusters, all);
   AddAll(xds::ResourceType::kEndpoint, resources.endpoints, all);
+  AddAll(xds::ResourceType::kSecret, resources.secrets, all);
   return xds::Snapshot::Create(std::move(all));
 }
 

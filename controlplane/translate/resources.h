@@ -10,6 +10,7 @@
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
 
 namespace strata::translate {
 
@@ -20,6 +21,7 @@ struct XdsResources {
   std::vector<envoy::config::route::v3::RouteConfiguration> routes;
   std::vector<envoy::config::cluster::v3::Cluster> clusters;
   std::vector<envoy::config::endpoint::v3::ClusterLoadAssignment> endpoints;
+  std::vector<envoy::extensions::transport_sockets::tls::v3::Secret> secrets;
   // Human-readable reasons for objects (or parts of them) that were left out. Sorted.
   std::vector<std::string> warnings;
 };

@@ -34,6 +34,7 @@
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/transport_sockets/proxy_protocol/v3/upstream_proxy_protocol.pb.h"
 #include "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "envoy/type/matcher/v3/regex.pb.h"
 #include "envoy/type/matcher/v3/string.pb.h"
 #include "envoy/type/v3/percent.pb.h"
@@ -113,6 +114,11 @@ std::string Describe(const Origin& origin) {
   return absl::StrCat(origin.kind, " ", origin.namespace_, "/", origin.name);
 }
 
+// "a", "b": quoted and comma-separated.
+std::string QuotedList(const std::vector<std::string>& items) {
+  return absl::StrCat("\"", absl::StrJoin(items, "\", \""), "\"");
+}
+
 std::string RegexEscapeHostLabels(const std::string& text) {
   return absl::StrReplaceAll(text, {{".", "\\."}});
 }
@@ -150,8 +156,10 @@ HttpConnectionManager MakeHcm(const std::string& route_config_name, bool app_tie
   *rds->mutable_config_source() = AdsConfigSource();
   rds->set_route_config_name(route_config_name);
   // The client address is the TCP peer (at the edge) or what the PROXY header says (at an
-  // app tier, which accepts PROXY headers only from edge addresses).
-  hcm.mutable_use_remote_address()->set_value(true);
+  // app tier, which accepts PROXY headers only from edge addresses). Only the edge sets
+  // X-Forwarded-For, -Proto (https when the client's connection was TLS) and the request id;
+  // an app tier keeps what the edge sent.
+  hcm.mutable_use_remote_address()->set_value(!app_tier);
   hcm.set_skip_xff_append(app_tier);
   auto* router = hcm.add_http_filters();
   router->set_name("envoy.filters.http.router");
@@ -225,6 +233,7 @@ class Translator {
     for (const auto& [key, gateway] : state_.gateways) AddGateway(gateway);
     for (const auto& [key, route] : state_.http_routes) AddHttpRoute(route);
     ResolveOwnership();
+    ResolveTls();
     FinishHttpRouteStatus();
     ReportRejected();
     Emit();
@@ -430,8 +439,27 @@ class Translator {
   void AddIngress(const source::Ingress& ingress) {
     if (!ServesClass(ingress.ingress_class)) return;
     const Origin* origin = NewOrigin("Ingress", ingress.namespace_, ingress.name, ingress.created);
-    if (!ingress.tls.empty()) {
-      Report(*origin, "spec.tls: TLS is not served yet; these hosts are served over HTTP only");
+    for (size_t t = 0; t < ingress.tls.size(); ++t) {
+      const source::IngressTls& tls = ingress.tls[t];
+      const std::string field = absl::StrCat("spec.tls[", t, "]");
+      // Without hosts, an entry is for the hosts of the rules.
+      std::vector<std::string> hosts = tls.hosts;
+      if (hosts.empty()) {
+        for (const source::IngressRule& rule : ingress.rules) {
+          if (!rule.host.empty()) hosts.push_back(rule.host);
+        }
+      }
+      if (hosts.empty()) continue;
+      if (tls.secret_name.empty()) {
+        Report(*origin,
+               absl::StrCat(field, ": no secretName, and strata has no default certificate; ",
+                            "hosts ", QuotedList(hosts), " are served over HTTP only"));
+        continue;
+      }
+      for (const std::string& host : hosts) {
+        tls_requests_.push_back(
+            TlsRequest{origin, NormalizeClaimedHost(host), tls.secret_name, field});
+      }
     }
     for (size_t r = 0; r < ingress.rules.size(); ++r) {
       const source::IngressRule& rule = ingress.rules[r];
@@ -1547,6 +1575,122 @@ class Translator {
     }
   }
 
+  // ---- TLS -----------------------------------------------------------------------------
+
+  // Why Secret ns/name cannot serve a certificate.
+  std::string SecretProblem(const std::string& ns, const std::string& name) const {
+    auto rejected = state_.rejected.find({"Secret", ns, name});
+    if (rejected != state_.rejected.end()) {
+      return absl::StrCat("Secret ", ns, "/", name,
+                          " is not a usable TLS Secret: ", rejected->second.message);
+    }
+    return absl::StrCat("Secret ", ns, "/", name, " does not exist or is not of type ",
+                        "kubernetes.io/tls");
+  }
+
+  // Whether a certificate for `names` is valid for `host` (a "*." name covers one label).
+  static bool CertificateCovers(const std::vector<std::string>& names, const std::string& host) {
+    const size_t dot = host.find('.');
+    for (const std::string& name : names) {
+      if (name == host) return true;
+      if (absl::StartsWith(name, "*.") && !absl::StartsWith(host, "*") &&
+          dot != std::string::npos &&
+          absl::string_view(host).substr(dot) == absl::string_view(name).substr(1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Gives each host its certificate: only a Secret of the namespace that owns the host, and
+  // of two objects naming different Secrets for one host, the older one's.
+  void ResolveTls() {
+    std::stable_sort(tls_requests_.begin(), tls_requests_.end(),
+                     [](const TlsRequest& a, const TlsRequest& b) {
+                       return std::tie(a.origin->created, a.origin->namespace_, a.origin->name) <
+                              std::tie(b.origin->created, b.origin->namespace_, b.origin->name);
+                     });
+    for (const TlsRequest& request : tls_requests_) {
+      const Origin& origin = *request.origin;
+      const std::string& ns = origin.namespace_;
+      auto host = hosts_.find(request.host);
+      if (host == hosts_.end() || host->second.owner != ns) {
+        Report(origin, absl::StrCat(request.field, ": host \"", request.host,
+                                    "\" is not served for namespace \"", ns,
+                                    "\", so no certificate is served for it"));
+        continue;
+      }
+      auto secret = state_.tls_secrets.find({ns, request.secret});
+      if (secret == state_.tls_secrets.end()) {
+        Report(origin, absl::StrCat(request.field, ": ", SecretProblem(ns, request.secret),
+                                    "; host \"", request.host, "\" is served over HTTP only"));
+        continue;
+      }
+      auto [it, inserted] = tls_hosts_.try_emplace(request.host, TlsHost{secret->first, &origin});
+      if (!inserted) {
+        if (it->second.secret != secret->first) {
+          Report(origin, absl::StrCat(request.field, ": host \"", request.host,
+                                      "\" already has the certificate of Secret ", ns, "/",
+                                      it->second.secret.second, " (from ",
+                                      Describe(*it->second.origin), ", which is older); Secret ",
+                                      ns, "/", request.secret, " is not used for it"));
+        }
+        continue;
+      }
+      if (!CertificateCovers(secret->second.dns_names, request.host)) {
+        const std::vector<std::string>& names = secret->second.dns_names;
+        Report(origin,
+               absl::StrCat(request.field, ": the certificate of Secret ", ns, "/", request.secret,
+                            " is for ", names.empty() ? "no host name" : QuotedList(names),
+                            ", not for host \"", request.host, "\"; clients will refuse it"));
+      }
+    }
+  }
+
+  // The edge's HTTPS listener: one filter chain per Secret, chosen by SNI among the hosts that
+  // use it, serving the same routes as the HTTP listener. Certificates and keys go only to
+  // the edge, the one tier that terminates TLS.
+  void EmitTls() {
+    if (tls_hosts_.empty()) return;
+    std::map<ObjectKey, std::vector<std::string>> hosts_of;
+    for (const auto& [host, tls] : tls_hosts_) hosts_of[tls.secret].push_back(host);
+    Listener listener;
+    listener.set_name(kEdgeTlsListenerName);
+    auto* socket = listener.mutable_address()->mutable_socket_address();
+    socket->set_address(options_.listen_address);
+    socket->set_port_value(options_.edge_https_port);
+    HttpConnectionManager hcm = MakeHcm(kEdgeListenerName, /*app_tier=*/false);
+    hcm.set_stat_prefix(kEdgeTlsListenerName);
+    for (const auto& [key, hosts] : hosts_of) {
+      const std::string name = TlsSecretName(key.first, key.second);
+      auto* chain = listener.add_filter_chains();
+      chain->set_name(name);
+      for (const std::string& host : hosts) {
+        chain->mutable_filter_chain_match()->add_server_names(host);
+      }
+      envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext tls;
+      auto* common = tls.mutable_common_tls_context();
+      common->add_alpn_protocols("http/1.1");
+      auto* sds = common->add_tls_certificate_sds_secret_configs();
+      sds->set_name(name);
+      *sds->mutable_sds_config() = AdsConfigSource();
+      chain->mutable_transport_socket()->set_name("envoy.transport_sockets.tls");
+      chain->mutable_transport_socket()->mutable_typed_config()->PackFrom(tls);
+      auto* filter = chain->add_filters();
+      filter->set_name("envoy.filters.network.http_connection_manager");
+      filter->mutable_typed_config()->PackFrom(hcm);
+
+      const source::TlsSecret& secret = state_.tls_secrets.at(key);
+      envoy::extensions::transport_sockets::tls::v3::Secret& out = edge_.secrets.emplace_back();
+      out.set_name(name);
+      out.mutable_tls_certificate()->mutable_certificate_chain()->set_inline_string(
+          secret.cert_chain_pem);
+      out.mutable_tls_certificate()->mutable_private_key()->set_inline_string(
+          secret.private_key_pem);
+    }
+    edge_.listeners.push_back(std::move(listener));
+  }
+
   // Whether an accepted wildcard claim covers `host` (one label below it, or any depth for
   // a Gateway API wildcard, unless its claims leave `host` out).
   bool CoveredByClaim(const std::string& host) const {
@@ -1715,6 +1859,7 @@ class Translator {
       app.listeners.push_back(std::move(listener));
     }
     edge_.routes.push_back(std::move(edge_routes));
+    EmitTls();
   }
 
   const source::ClusterState& state_;
@@ -1741,13 +1886,29 @@ class Translator {
   std::vector<GatewayClassStatus> gateway_classes_;
   std::map<ObjectKey, GatewayInfo> gateways_;
   std::map<ObjectKey, HttpRouteInfo> http_routes_;
-  std::set<std::string> reserved_;  // listener hostnames given an empty virtual host
+  struct TlsRequest {
+    const Origin* origin;
+    std::string host;  // normalised
+    std::string secret;
+    std::string field;  // "spec.tls[0]"
+  };
+  std::vector<TlsRequest> tls_requests_;
+  struct TlsHost {
+    ObjectKey secret;
+    const Origin* origin;
+  };
+  std::map<std::string, TlsHost> tls_hosts_;  // by normalised host
+  std::set<std::string> reserved_;            // listener hostnames given an empty virtual host
   std::vector<HttpRouteStatus> stale_route_status_;  // of refused routes: strata's entries go
 };
 
 }  // namespace
 
 std::string AppGroup(const std::string& namespace_) { return absl::StrCat("app/", namespace_); }
+
+std::string TlsSecretName(const std::string& namespace_, const std::string& name) {
+  return absl::StrCat("tls/", namespace_, "/", name);
+}
 
 std::string AppTierClusterName(const std::string& namespace_) {
   return absl::StrCat("app/", namespace_);

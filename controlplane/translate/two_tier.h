@@ -22,6 +22,10 @@ std::string AppGroup(const std::string& namespace_);
 // Resource names. Stable and independent of content, so an edit changes versions, not names.
 inline constexpr char kEdgeListenerName[] = "edge-http";  // also its RouteConfiguration
 inline constexpr char kAppListenerName[] = "app-http";    // also its RouteConfiguration
+// The edge's TLS listener; it serves the RouteConfiguration of kEdgeListenerName.
+inline constexpr char kEdgeTlsListenerName[] = "edge-https";
+// The SDS secret of TLS Secret namespace/name: "tls/<namespace>/<name>".
+std::string TlsSecretName(const std::string& namespace_, const std::string& name);
 // The edge's cluster of namespace N's app tier: "app/<N>".
 std::string AppTierClusterName(const std::string& namespace_);
 // The cluster of one Service port: "svc/<namespace>/<name>/<port>".
@@ -33,6 +37,8 @@ struct TwoTierOptions {
   std::string listen_address = "0.0.0.0";
   // Port of the edge's HTTP listener.
   uint32_t edge_http_port = 8080;
+  // Port of the edge's HTTPS listener (present while some host has a certificate).
+  uint32_t edge_https_port = 8443;
   // The Service whose endpoints are the edge proxies: the only senders an app tier accepts
   // PROXY protocol from. Chosen by the cluster admin, never by a label a tenant could set.
   source::ObjectKey edge_service = {"strata-system", "strata-edge"};

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/process.h"
@@ -84,8 +85,10 @@ class KubeTwoTierTest : public ::testing::Test {
     shop_web_ = StartBackend("shop-web");
     blog_web_ = StartBackend("blog-web");
     edge_port_ = FreePort();
+    edge_tls_port_ = FreePort();
     app_port_ = FreePort();
     ASSERT_NE(edge_port_, 0);
+    ASSERT_NE(edge_tls_port_, 0);
     ASSERT_NE(app_port_, 0);
     Apply(ServiceManifest("strata-system", "strata-edge", edge_port_) +
           ServiceManifest("shop", "strata-app", app_port_, "{strata.dev/tier: app}") +
@@ -97,7 +100,8 @@ class KubeTwoTierTest : public ::testing::Test {
     int xds_port = 0;
     controlplane_ =
         StartControlPlane({"--kubeconfig=" + api_.kubeconfig(), "--proxy_listen_address=127.0.0.1",
-                           absl::StrCat("--edge_http_port=", edge_port_)},
+                           absl::StrCat("--edge_http_port=", edge_port_),
+                           absl::StrCat("--edge_https_port=", edge_tls_port_)},
                           xds_port);
     ASSERT_NE(xds_port, 0);
 
@@ -145,6 +149,7 @@ class KubeTwoTierTest : public ::testing::Test {
   StandInApiServer api_{/*bookmark_interval_seconds=*/1};
   Backend shop_web_, blog_web_;
   int edge_port_ = 0;
+  int edge_tls_port_ = 0;
   int app_port_ = 0;
   std::unique_ptr<Subprocess> controlplane_;
   std::unique_ptr<Proxy> edge_;
@@ -233,6 +238,86 @@ TEST_F(KubeTwoTierTest, HttpRoutesAndIngressesGetTheirStatus) {
       << api_.Kubectl(conditions("grab", "blog"));
 }
 
+// A self-signed certificate for `host` made with the openssl program: <dir>/<id>.pem and
+// <dir>/<id>.key.
+void MakeCertificate(const std::string& dir, const std::string& id, const std::string& host) {
+  Shell(absl::StrCat("cd ", dir,
+                     " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                     "-keyout ",
+                     id, ".key -out ", id, ".pem -days 2 -subj /CN=", host,
+                     " -addext subjectAltName=DNS:", host, " 2>&1"));
+}
+
+TEST_F(KubeTwoTierTest, TlsSecretsServeHttpsAtTheEdge) {
+  const std::string dir = TempDir("certificates");
+  MakeCertificate(dir, "first", "shop.example.com");
+  MakeCertificate(dir, "second", "shop.example.com");
+  // HTTPS through the edge to shop's app tier, trusting only `ca`: "<status> <backend>
+  // <X-Forwarded-Proto the backend saw>", or "failed <curl exit code>".
+  auto https = [&](const std::string& host, const std::string& ca) {
+    const std::string out =
+        Shell(absl::StrCat("curl -s --max-time 5 --cacert ", dir, "/", ca, ".pem --resolve ", host,
+                           ":", edge_tls_port_, ":127.0.0.1 -w '\n%{http_code}' https://", host,
+                           ":", edge_tls_port_, "/; echo \" $?\""));
+    const std::string exit_code(
+        absl::StripTrailingAsciiWhitespace(absl::string_view(out).substr(out.rfind(' ') + 1)));
+    if (exit_code != "0") return "failed " + exit_code;
+    const std::string response = out.substr(0, out.rfind(' '));
+    const nlohmann::json body = BodyOf(response);
+    std::string proto;
+    for (const auto& header : body["headers"]) {
+      if (header[0] == "x-forwarded-proto") proto = header[1].get<std::string>();
+    }
+    return absl::StrCat(StatusOf(response), " ", body["backend"].get<std::string>(), " ", proto);
+  };
+  auto await_https = [&](const std::string& host, const std::string& ca,
+                         const std::string& expected) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    std::string got;
+    do {
+      got = https(host, ca);
+    } while (got != expected && absl::Now() < deadline);
+    return got;
+  };
+
+  // The Secret as kubectl makes it (`create secret tls`; applied, as the stand-in takes JSON
+  // only), and the Ingress naming it.
+  auto apply_secret = [&](const std::string& id) {
+    const std::string file = absl::StrCat(dir, "/", id, ".yaml");
+    Shell(absl::StrCat("kubectl create secret tls site -n shop --cert=", dir, "/", id,
+                       ".pem --key=", dir, "/", id, ".key --dry-run=client -o yaml > ", file));
+    const std::string out = api_.Kubectl("apply -f " + file);
+    EXPECT_EQ(out.find("rror"), std::string::npos) << out;
+  };
+  apply_secret("first");
+  Apply(IngressYaml("shop", "front", "shop.example.com", "web") +
+        "  tls:\n  - {hosts: [shop.example.com], secretName: site}\n");
+  ASSERT_TRUE(edge_->Ready("edge-https")) << edge_->process().Output();
+  // The app tier keeps the edge's X-Forwarded-Proto.
+  EXPECT_EQ(await_https("shop.example.com", "first", "200 shop-web https"), "200 shop-web https");
+  EXPECT_EQ(AwaitRouted("shop.example.com", "shop-web"), "shop-web");  // HTTP still served
+
+  // A name without a certificate: the handshake fails (curl: 35), nothing else is offered.
+  Apply(IngressYaml("blog", "plain", "plain.example.com", "web"));
+  ASSERT_EQ(AwaitRouted("plain.example.com", "blog-web"), "blog-web");
+  EXPECT_EQ(https("plain.example.com", "first"), "failed 35");
+
+  // Rotation: the Secret's new certificate is what new handshakes get.
+  apply_secret("second");
+  EXPECT_EQ(await_https("shop.example.com", "second", "200 shop-web https"), "200 shop-web https");
+  EXPECT_EQ(https("shop.example.com", "first"), "failed 60");  // not the old one any more
+
+  // The Secret deleted: the host is back to HTTP only (no host has a certificate, so the
+  // HTTPS listener is gone: curl 7), and the Ingress says why.
+  ASSERT_NE(api_.Kubectl("delete secret site -n shop").find("deleted"), std::string::npos);
+  EXPECT_EQ(await_https("shop.example.com", "second", "failed 7"), "failed 7");
+  EXPECT_EQ(AwaitRouted("shop.example.com", "shop-web"), "shop-web");
+  const std::string annotation =
+      "get ingress front -n shop -o jsonpath='{.metadata.annotations.strata\\.dev/problems}'";
+  EXPECT_TRUE(AwaitOutput(annotation, "Secret shop/site does not exist"))
+      << api_.Kubectl(annotation);
+}
+
 TEST_F(KubeTwoTierTest, DroppedWatchesAForced410AndAnOutageConverge) {
   ASSERT_EQ(AwaitRouted("shop.example.com", "shop-web"), "shop-web");
 
@@ -243,10 +328,10 @@ TEST_F(KubeTwoTierTest, DroppedWatchesAForced410AndAnOutageConverge) {
 
   // History compacted while the watches are down: the resumed watches get 410 and relist.
   // (Every watch is first let run past a second, so its end is a normal one.)
-  // Eleven watches: Services, EndpointSlices, Ingresses, IngressClasses, IngressRoutes of
-  // both groups, Namespaces, and four Gateway API kinds (v1beta1 ReferenceGrants are not
-  // served by the stand-in).
-  ASSERT_TRUE(api_.AwaitWatchesOlderThan(11, absl::Milliseconds(1200)));
+  // Twelve watches: Services, EndpointSlices, Ingresses, IngressClasses, IngressRoutes of
+  // both groups, Namespaces, four Gateway API kinds (v1beta1 ReferenceGrants are not served
+  // by the stand-in) and TLS Secrets.
+  ASSERT_TRUE(api_.AwaitWatchesOlderThan(12, absl::Milliseconds(1200)));
   api_.Fault("down?seconds=60");
   api_.Fault("compact");
   api_.Fault("up");

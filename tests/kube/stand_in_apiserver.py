@@ -114,6 +114,8 @@ def matches(obj, label_selector, field_selector):
             return False
         if key == "metadata.namespace" and meta.get("namespace") != value:
             return False
+        if key == "type" and obj.get("type") != value:  # Secrets
+            return False
     return True
 
 
@@ -551,6 +553,12 @@ class Handler(BaseHTTPRequestHandler):
     # ---- writes --------------------------------------------------------------------------
 
     def check_object(self, obj, group, version, plural, namespace, kind, name=None):
+        content_type = self.headers.get("Content-Type", "application/json").split(";")[0]
+        if content_type != "application/json":
+            # kubectl's typed commands (create secret, create configmap) send protobuf.
+            self.fail(415, "UnsupportedMediaType",
+                      f"the stand-in takes JSON bodies, not {content_type}")
+            return False
         if obj is None or not isinstance(obj, dict):
             self.fail(400, "BadRequest", "the body is not a JSON object")
             return False

@@ -193,6 +193,21 @@ TEST_F(ReflectorTest, ListsInPagesThenFollowsTheWatch) {
   EXPECT_EQ(stats.errors, 0) << stats.last_error;
 }
 
+TEST_F(ReflectorTest, AFieldSelectorFiltersTheListAndTheWatch) {
+  Put("shop", "a", "a.example.com");
+  Put("shop", "b", "b.example.com");
+  const ResourceType only_a("networking.k8s.io", "v1", "ingresses", "Ingress",
+                            /*optional=*/false, "metadata.name=a");
+  Reflector reflector(*client_, only_a, store_, RealClock::Get(), FastOptions());
+  reflector.Start();
+  ASSERT_TRUE(store_.AwaitHosts({{"shop/a", "a.example.com"}}));
+  // One watch delivers events in order: b's change, were it sent, would come before a's.
+  Put("shop", "b", "b2.example.com");
+  Put("shop", "a", "a2.example.com");
+  ASSERT_TRUE(store_.AwaitHosts({{"shop/a", "a2.example.com"}}));
+  EXPECT_EQ(reflector.stats().events, 1);
+}
+
 TEST_F(ReflectorTest, ADroppedWatchResumesWithoutARelist) {
   Put("shop", "a", "a.example.com");
   Reflector reflector(*client_, kIngresses, store_, RealClock::Get(), FastOptions());

@@ -10,12 +10,15 @@
 #include <variant>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "controlplane/source/cluster_state.h"
 #include "controlplane/source/cluster_state_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/dataplane/tls/tls_test_util.h"
 
 namespace strata::source {
 namespace {
@@ -2305,6 +2308,81 @@ TEST(ReadApiObjectTest, ReadsGatewayApiObjectsAndNamespaces) {
   EXPECT_EQ(state.gateway_classes.at("strata").controller_name, "strata.dev/gw");
   EXPECT_EQ(state.gateways.at({"infra", "edge"}).listeners.at(0).name, "http");
   EXPECT_EQ(state.reference_grants.at({"shop", "g"}).from.at(0).namespace_, "front");
+}
+
+// ---- TLS Secrets -------------------------------------------------------------------------
+
+// A Secret manifest; `data` lines go under `data:` (base64) unless `string_data`.
+std::string SecretManifest(const std::string& type, const std::string& crt, const std::string& key,
+                           bool string_data = false) {
+  std::string out = absl::StrCat(
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: site, namespace: shop, uid: u-1}\n",
+      "type: ", type, "\n", string_data ? "stringData:\n" : "data:\n");
+  auto value = [&](const std::string& v) {
+    return string_data ? absl::StrCat("|\n    ", absl::StrReplaceAll(v, {{"\n", "\n    "}}))
+                       : absl::Base64Escape(v);
+  };
+  if (!crt.empty()) absl::StrAppend(&out, "  tls.crt: ", value(crt), "\n");
+  if (!key.empty()) absl::StrAppend(&out, "  tls.key: ", value(key), "\n");
+  return out;
+}
+
+TEST(ManifestParserTest, TlsSecretIsReadAndChecked) {
+  const auto& pki = tls::testing::TestPki::Get();
+  for (bool string_data : {false, true}) {
+    SCOPED_TRACE(string_data ? "stringData" : "data");
+    const ClusterState state = Parse(
+        SecretManifest("kubernetes.io/tls", pki.wild.cert_pem, pki.wild.key_pem, string_data));
+    ASSERT_EQ(state.tls_secrets.size(), 1u);
+    const TlsSecret& secret = state.tls_secrets.at({"shop", "site"});
+    EXPECT_EQ(secret.cert_chain_pem, pki.wild.cert_pem);
+    EXPECT_EQ(secret.private_key_pem, pki.wild.key_pem);
+    EXPECT_THAT(secret.dns_names, ElementsAre("*.wild.example"));
+    EXPECT_EQ(secret.uid, "u-1");
+  }
+  // Without a subjectAltName, the names come from the subject CN; RSA keys are taken too.
+  EXPECT_THAT(Parse(SecretManifest("kubernetes.io/tls", pki.cn_only.cert_pem, pki.cn_only.key_pem))
+                  .tls_secrets.at({"shop", "site"})
+                  .dns_names,
+              ElementsAre("cn-only.example"));
+  EXPECT_THAT(Parse(SecretManifest("kubernetes.io/tls", pki.b.cert_pem, pki.b.key_pem)).tls_secrets,
+              testing::SizeIs(1));
+}
+
+TEST(ManifestParserTest, OtherSecretsAreSkippedUnread) {
+  ManifestSet set;
+  ASSERT_TRUE(set.AddManifest("s.yaml", SecretManifest("Opaque", "not a certificate", "x")).ok());
+  ASSERT_TRUE(set.AddManifest("t.yaml",
+                              "apiVersion: v1\nkind: Secret\n"
+                              "metadata: {name: token, namespace: shop}\n")
+                  .ok());
+  EXPECT_EQ(set.stats().skipped_objects, 2);
+  EXPECT_EQ(set.stats().tls_secrets, 0);
+  EXPECT_THAT(set.TakeState().tls_secrets, IsEmpty());
+}
+
+TEST(ManifestParserTest, UnusableTlsSecretsAreRefusedWithTheReason) {
+  const auto& pki = tls::testing::TestPki::Get();
+  const std::string where = "services.yaml: document 1 (Secret shop/site): ";
+  EXPECT_EQ(ErrorOf(SecretManifest("kubernetes.io/tls", pki.a.cert_pem, "")),
+            where + "data[tls.key]: required for a Secret of type kubernetes.io/tls");
+  EXPECT_EQ(ErrorOf(SecretManifest("kubernetes.io/tls", "", pki.a.key_pem)),
+            where + "data[tls.crt]: required for a Secret of type kubernetes.io/tls");
+  EXPECT_EQ(ErrorOf("apiVersion: v1\nkind: Secret\nmetadata: {name: site, namespace: shop}\n"
+                    "type: kubernetes.io/tls\ndata: {tls.crt: '%%%', tls.key: 'eA=='}\n"),
+            where + "data[tls.crt]: must be base64");
+  EXPECT_EQ(ErrorOf(SecretManifest("kubernetes.io/tls", pki.a.cert_pem, pki.b.key_pem)),
+            where +
+                "data: certificate (/CN=a.example): the private key does not match the "
+                "certificate");
+  EXPECT_THAT(ErrorOf(SecretManifest("kubernetes.io/tls",
+                                     "-----BEGIN CERTIFICATE-----\nAAAA\n"
+                                     "-----END CERTIFICATE-----\n",
+                                     pki.a.key_pem)),
+              testing::StartsWith(where + "data: certificate: cannot parse the certificate PEM: "));
+  EXPECT_THAT(ErrorOf(SecretManifest("kubernetes.io/tls", pki.a.cert_pem, "not a key")),
+              testing::StartsWith(where + "data: certificate (/CN=a.example): cannot parse the "
+                                          "private key PEM: "));
 }
 
 }  // namespace

@@ -1,0 +1,187 @@
+// TLS at the edge: Ingress spec.tls and kubernetes.io/tls Secrets, translated and read back
+// through strata-proxy's own listener and secret code.
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "controlplane/source/cluster_state.h"
+#include "controlplane/translate/two_tier.h"
+#include "dataplane/server/proxy_config.h"
+#include "dataplane/server/tls_config.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/controlplane/translate/tier_test_util.h"
+#include "tests/dataplane/tls/tls_test_util.h"
+
+namespace strata::translate {
+namespace {
+
+using ::strata::tls::testing::KeyPair;
+using ::strata::tls::testing::TestPki;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+using namespace ::strata::translate::testing;  // NOLINT(google-build-using-namespace)
+
+std::string Secret(const std::string& ns, const std::string& name, const KeyPair& pair) {
+  return absl::StrCat(
+      "\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: ", name, ", namespace: ", ns,
+      "}\ntype: kubernetes.io/tls\ndata:\n  tls.crt: ", absl::Base64Escape(pair.cert_pem),
+      "\n  tls.key: ", absl::Base64Escape(pair.key_pem), "\n");
+}
+
+// `ingress` (from Ingress()) with a spec.tls entry.
+std::string WithTls(const std::string& ingress, const std::vector<std::string>& hosts,
+                    const std::string& secret) {
+  std::string out = absl::StrCat(ingress, "  tls:\n  - hosts: [");
+  for (size_t i = 0; i < hosts.size(); ++i) absl::StrAppend(&out, i ? ", " : "", hosts[i]);
+  absl::StrAppend(&out, "]\n");
+  if (!secret.empty()) absl::StrAppend(&out, "    secretName: ", secret, "\n");
+  return out;
+}
+
+const envoy::config::listener::v3::Listener* TlsListener(const XdsResources& edge) {
+  for (const auto& listener : edge.listeners) {
+    if (listener.name() == kEdgeTlsListenerName) return &listener;
+  }
+  return nullptr;
+}
+
+// Each filter chain of the edge's TLS listener as "<SDS secret>: <server names>".
+std::vector<std::string> Chains(const XdsResources& edge) {
+  std::vector<std::string> out;
+  const auto* listener = TlsListener(edge);
+  if (listener == nullptr) return out;
+  for (const auto& chain : listener->filter_chains()) {
+    envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext tls;
+    EXPECT_TRUE(chain.transport_socket().typed_config().UnpackTo(&tls));
+    std::string names;
+    for (const std::string& name : chain.filter_chain_match().server_names()) {
+      absl::StrAppend(&names, names.empty() ? "" : ",", name);
+    }
+    out.push_back(absl::StrCat(
+        tls.common_tls_context().tls_certificate_sds_secret_configs(0).name(), ": ", names));
+  }
+  return out;
+}
+
+TEST(TlsTwoTierTest, TheOwnersCertificateIsServedAtTheEdgeOnly) {
+  const TestPki& pki = TestPki::Get();
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(EdgeTier({"10.0.0.7"}) + AppTier("shop", 8081, {"10.0.1.5"}) +
+            Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Service("blog", "web", 8080, {"10.0.2.1"}) + Secret("shop", "site", pki.a) +
+            Secret("blog", "site", pki.wild) + Secret("blog", "unused", pki.b) +
+            WithTls(Ingress("shop", "front", "a.example", {{"/", "Prefix", "web"}}), {"a.example"},
+                    "site") +
+            // No hosts: the rules' hosts. Two hosts under one wildcard certificate.
+            WithTls(Ingress("blog", "front", "x.wild.example", {{"/", "Prefix", "web"}}) +
+                        "  - host: y.wild.example\n    http:\n      paths:\n"
+                        "      - {path: /, pathType: Prefix, backend: {service: {name: web, "
+                        "port: {number: 80}}}}\n",
+                    {}, "site")),
+      Options());
+  EXPECT_THAT(config.reports, IsEmpty());
+  ExpectProxyAccepts(config.edge);
+
+  // One chain per Secret, chosen by SNI, on the HTTPS port; the routes are the HTTP ones.
+  const auto* listener = TlsListener(config.edge);
+  ASSERT_NE(listener, nullptr);
+  EXPECT_EQ(listener->address().socket_address().port_value(), 8443u);
+  EXPECT_THAT(Chains(config.edge), ElementsAre("tls/blog/site: x.wild.example,y.wild.example",
+                                               "tls/shop/site: a.example"));
+  auto parsed = server::ListenerConfig::Create(*listener);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_THAT((*parsed)->secret_names, ElementsAre("tls/blog/site", "tls/shop/site"));
+  EXPECT_EQ(AtEdge(config, "a.example", "/"), "app/shop");
+  EXPECT_EQ(AtEdge(config, "y.wild.example", "/"), "svc/blog/web/80");
+
+  // Only the Secrets in use, only to the edge: the app tier never sees a private key.
+  ASSERT_EQ(config.edge.secrets.size(), 2u);
+  EXPECT_EQ(config.edge.secrets[0].name(), "tls/blog/site");
+  EXPECT_EQ(config.edge.secrets[1].name(), "tls/shop/site");
+  EXPECT_EQ(config.edge.secrets[1].tls_certificate().certificate_chain().inline_string(),
+            pki.a.cert_pem);
+  EXPECT_EQ(config.edge.secrets[1].tls_certificate().private_key().inline_string(), pki.a.key_pem);
+  for (const auto& secret : config.edge.secrets) {
+    EXPECT_TRUE(server::ValidateSecret(secret, "secret").ok()) << secret.name();
+  }
+  EXPECT_THAT(config.apps.at("shop").secrets, IsEmpty());
+}
+
+TEST(TlsTwoTierTest, WithoutTlsHostsThereIsNoHttpsListener) {
+  const TestPki& pki = TestPki::Get();
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(Service("shop", "web", 8080, {"10.0.1.1"}) + Secret("shop", "site", pki.a) +
+            Ingress("shop", "front", "a.example", {{"/", "Prefix", "web"}})),
+      Options());
+  EXPECT_EQ(TlsListener(config.edge), nullptr);
+  EXPECT_THAT(config.edge.secrets, IsEmpty());
+}
+
+TEST(TlsTwoTierTest, ProblemsAreReportedAndTheHostStaysOnHttp) {
+  const TestPki& pki = TestPki::Get();
+  source::ClusterState state = Parse(
+      Service("shop", "web", 8080, {"10.0.1.1"}) + Service("blog", "web", 8080, {"10.0.2.1"}) +
+      Secret("shop", "site", pki.a) + Secret("shop", "rotated", pki.a_rotated) +
+      WithTls(
+          Ingress("shop", "front", "a.example", {{"/", "Prefix", "web"}}, "2026-01-01T00:00:00Z"),
+          {"a.example"}, "site") +
+      // Newer, same host, another Secret: the older object's certificate stays.
+      WithTls(Ingress("shop", "late", "a.example", {{"/late", "Prefix", "web"}},
+                      "2026-02-01T00:00:00Z"),
+              {"a.example"}, "rotated") +
+      // A host of another namespace, and a Secret that does not exist.
+      WithTls(
+          Ingress("blog", "thief", "b.example", {{"/", "Prefix", "web"}}, "2026-03-01T00:00:00Z"),
+          {"a.example", "b.example"}, "site") +
+      // The certificate does not name the host: served, and said.
+      WithTls(Ingress("shop", "mismatch", "c.example", {{"/", "Prefix", "web"}}), {"c.example"},
+              "site") +
+      WithTls(Ingress("shop", "nosecret", "d.example", {{"/", "Prefix", "web"}}), {"d.example"},
+              "") +
+      WithTls(Ingress("shop", "broken", "e.example", {{"/", "Prefix", "web"}}), {"e.example"},
+              "broken"));
+  source::RejectedObject rejected;
+  rejected.kind = "Secret";
+  rejected.namespace_ = "shop";
+  rejected.name = "broken";
+  rejected.message = "Secret shop/broken: data: the private key does not match the certificate";
+  state.rejected[{"Secret", "shop", "broken"}] = rejected;
+  const TwoTierConfig config = TranslateTwoTier(state, Options());
+  ExpectProxyAccepts(config.edge);
+
+  EXPECT_THAT(Chains(config.edge), ElementsAre("tls/shop/site: a.example,c.example"));
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "front"), IsEmpty());
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "late"),
+              ElementsAre("spec.tls[0]: host \"a.example\" already has the certificate of Secret "
+                          "shop/site (from Ingress shop/front, which is older); Secret "
+                          "shop/rotated is not used for it"));
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "blog", "thief"),
+              UnorderedElementsAre(
+                  "spec.tls[0]: host \"a.example\" is not served for namespace \"blog\", so no "
+                  "certificate is served for it",
+                  "spec.tls[0]: Secret blog/site does not exist or is not of type "
+                  "kubernetes.io/tls; host \"b.example\" is served over HTTP only"));
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "mismatch"),
+              ElementsAre("spec.tls[0]: the certificate of Secret shop/site is for "
+                          "\"a.example\", not for host \"c.example\"; clients will refuse it"));
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "nosecret"),
+              ElementsAre("spec.tls[0]: no secretName, and strata has no default certificate; "
+                          "hosts \"d.example\" are served over HTTP only"));
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "broken"),
+              ElementsAre("spec.tls[0]: Secret shop/broken is not a usable TLS Secret: Secret "
+                          "shop/broken: data: the private key does not match the certificate; "
+                          "host \"e.example\" is served over HTTP only"));
+  // Every host is still routed over HTTP.
+  for (const char* host : {"b.example", "d.example", "e.example"}) {
+    EXPECT_EQ(AtEdge(config, host, "/"),
+              "svc/" + std::string(host[0] == 'b' ? "blog" : "shop") + "/web/80")
+        << host;
+  }
+}
+
+}  // namespace
+}  // namespace strata::translate
