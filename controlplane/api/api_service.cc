@@ -2,7 +2,24 @@
 
 #include <string>
 
+#include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
+
 namespace strata::api {
+namespace {
+
+// What GetSnapshot shows of a resource. A Secret's private key is replaced, as Envoy's
+// config_dump does: proxies get keys over xDS, people and tools reading snapshots never do.
+std::string Displayed(xds::ResourceType type, const std::string& serialized) {
+  if (type != xds::ResourceType::kSecret) return serialized;
+  envoy::extensions::transport_sockets::tls::v3::Secret secret;
+  if (!secret.ParseFromString(serialized)) return "";
+  if (secret.has_tls_certificate() && secret.tls_certificate().has_private_key()) {
+    secret.mutable_tls_certificate()->mutable_private_key()->set_inline_string("[redacted]");
+  }
+  return secret.SerializeAsString();
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* ApiService::ListProxies(grpc::CallbackServerContext* context,
                                                   const strata::v1::ListProxiesRequest*,
@@ -40,7 +57,7 @@ grpc::ServerUnaryReactor* ApiService::GetSnapshot(grpc::CallbackServerContext* c
     for (const auto& [name, r] : snapshot->resources(type)) {
       google::protobuf::Any* any = t->add_resources();
       any->set_type_url(std::string(xds::TypeUrl(type)));
-      any->set_value(r->serialized);
+      any->set_value(Displayed(type, r->serialized));
     }
   }
   reactor->Finish(grpc::Status::OK);

@@ -20,8 +20,12 @@
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
+#include "envoy/extensions/filters/listener/proxy_protocol/v3/proxy_protocol.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "envoy/extensions/transport_sockets/proxy_protocol/v3/upstream_proxy_protocol.pb.h"
+#include "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.pb.h"
 #include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:18000", "Address of strata-controlplane's xDS port.");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each call.");
@@ -40,6 +44,12 @@ void LinkEnvoyTypes() {
       envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager::
           descriptor(),
       envoy::extensions::transport_sockets::tls::v3::Secret::descriptor(),
+      // Inside the Anys of the edge's and the app tiers' resources.
+      envoy::extensions::filters::listener::proxy_protocol::v3::ProxyProtocol::descriptor(),
+      envoy::extensions::transport_sockets::proxy_protocol::v3::ProxyProtocolUpstreamTransport::
+          descriptor(),
+      envoy::extensions::transport_sockets::raw_buffer::v3::RawBuffer::descriptor(),
+      envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext::descriptor(),
   };
   (void)types;
 }

@@ -53,7 +53,9 @@ using envoy::config::route::v3::RouteMatch;
 using envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
 using source::ObjectKey;
 
-constexpr char kWebEntryPoint[] = "web";  // Traefik's usual name for the HTTP entry point
+// Traefik's usual names for the HTTP and HTTPS entry points.
+constexpr char kWebEntryPoint[] = "web";
+constexpr char kWebSecureEntryPoint[] = "websecure";
 
 // The object a route or a claim comes from.
 struct Origin {
@@ -70,6 +72,11 @@ struct Backend {
   const source::Service* service = nullptr;
   const source::ServicePort* port = nullptr;
 };
+
+// The edge listeners a route serves: bit 1 plain HTTP, bit 2 HTTPS.
+constexpr uint8_t kHttp = 1;
+constexpr uint8_t kHttps = 2;
+constexpr uint8_t kBothSchemes = kHttp | kHttps;
 
 // One route of a virtual host before ordering.
 struct RouteEntry {
@@ -94,6 +101,7 @@ struct RouteEntry {
   // Under a wildcard host, match only one label more (Ingress and Traefik); Gateway API
   // wildcards match any depth.
   bool one_label = true;
+  uint8_t schemes = kBothSchemes;
 
   auto SortKey() const { return std::tie(source_rank, order, created, namespace_, name, position); }
 };
@@ -267,6 +275,13 @@ class Translator {
   }
 
  private:
+  struct HostRoutes {
+    std::string owner;
+    bool deep = false;  // some accepted claim is a Gateway API wildcard
+    // Names below this wildcard no accepted claim covers (see HostClaim::uncovered).
+    std::optional<std::set<std::string>> uncovered;
+    std::vector<RouteEntry> routes;
+  };
   struct AppTier {
     const source::Service* service = nullptr;
     const source::ServicePort* port = nullptr;
@@ -534,6 +549,7 @@ class Translator {
     // strata cannot apply, only a TLS entry point): the host stays its namespace's, and a
     // newer object of another namespace cannot take it meanwhile.
     std::vector<std::optional<TraefikRule>> rules;
+    std::set<std::string> claimed;  // normalised, for the certificate of spec.tls
     for (size_t r = 0; r < ir.routes.size(); ++r) {
       absl::StatusOr<TraefikRule> rule = ParseTraefikRule(ir.routes[r].match);
       if (!rule.ok()) {  // the manifest reader checks rules; kept for other sources
@@ -552,27 +568,56 @@ class Translator {
               m.kind == TraefikMatcher::Kind::kHostRegexp || (host && m.value.rfind("**", 0) == 0);
         }
         if (hosts.empty() && !host_regexp) hosts.insert("");  // no Host: every host
-        for (const std::string& host : hosts) ClaimFor(origin, host);
+        for (const std::string& host : hosts) {
+          ClaimFor(origin, host);
+          if (!host.empty()) claimed.insert(NormalizeClaimedHost(host));
+        }
       }
       rules.emplace_back(*std::move(rule));
     }
-    if (!ir.entry_points.empty() && std::find(ir.entry_points.begin(), ir.entry_points.end(),
-                                              kWebEntryPoint) == ir.entry_points.end()) {
-      Report(*origin, absl::StrCat("spec.entryPoints [", absl::StrJoin(ir.entry_points, ", "),
-                                   "]: strata serves only the HTTP entry point \"", kWebEntryPoint,
-                                   "\" yet; not routed"));
+    // Entry points: strata's edge has "web" (HTTP) and "websecure" (HTTPS); none named means
+    // every entry point. A router with tls serves TLS requests only, as in Traefik.
+    uint8_t schemes = ir.entry_points.empty() ? kBothSchemes : 0;
+    for (const std::string& name : ir.entry_points) {
+      if (name == kWebEntryPoint) {
+        schemes |= kHttp;
+      } else if (name == kWebSecureEntryPoint) {
+        schemes |= kHttps;
+      } else {
+        Report(*origin,
+               absl::StrCat("spec.entryPoints: \"", name,
+                            "\" is not an entry point of strata's edge (\"", kWebEntryPoint,
+                            "\": HTTP, \"", kWebSecureEntryPoint, "\": HTTPS); ignored"));
+      }
+    }
+    if (ir.tls) schemes &= kHttps;
+    if (schemes == 0) {
+      Report(*origin, ir.tls
+                          ? absl::StrCat("spec.tls with only the entry point \"", kWebEntryPoint,
+                                         "\": strata serves TLS on \"", kWebSecureEntryPoint,
+                                         "\" only; not routed")
+                          : absl::StrCat("spec.entryPoints [", absl::StrJoin(ir.entry_points, ", "),
+                                         "]: none is an entry point of strata's edge; not routed"));
       return;
     }
-    if (ir.tls) {
-      Report(*origin, "spec.tls: TLS is not served yet; the routes are served over HTTP only");
+    if (ir.tls && !ir.tls_secret_name.empty()) {
+      for (const std::string& host : claimed) {
+        tls_requests_.push_back(TlsRequest{origin, host, ir.tls_secret_name, "spec.tls"});
+      }
+    } else if (!ir.tls_cert_resolver.empty()) {
+      Report(*origin, absl::StrCat("spec.tls.certResolver \"", ir.tls_cert_resolver,
+                                   "\" is not supported yet; the routes serve HTTPS where "
+                                   "another object of the namespace gives the host a "
+                                   "certificate"));
     }
     for (size_t r = 0; r < ir.routes.size(); ++r) {
-      if (rules[r].has_value()) AddTraefikRoute(ir, *origin, r, *rules[r]);
+      if (rules[r].has_value()) AddTraefikRoute(ir, *origin, r, *rules[r], schemes);
     }
   }
 
+  // `schemes`: the edge listeners the route serves (from entryPoints and tls).
   void AddTraefikRoute(const source::IngressRoute& ir, const Origin& origin, size_t r,
-                       const TraefikRule& parsed) {
+                       const TraefikRule& parsed, uint8_t schemes) {
     const source::IngressRouteRoute& spec = ir.routes[r];
     const std::string field = absl::StrCat("spec.routes[", r, "]");
     const TraefikRule* rule = &parsed;
@@ -634,6 +679,7 @@ class Translator {
     for (size_t a = 0; a < rule->alternatives.size(); ++a) {
       const std::vector<TraefikMatcher>& matchers = rule->alternatives[a];
       RouteEntry entry = NewEntry(&origin, 0, {r, a});
+      entry.schemes = schemes;
       entry.order[0] = -priority;
       entry.route.set_name(absl::StrCat(
           Describe(origin), " routes[", r, "]",
@@ -1489,6 +1535,7 @@ class Translator {
     if (kind == "GatewayClass") return state_.gateway_classes.contains(key.second);
     if (kind == "IngressClass") return state_.ingress_classes.contains(key.second);
     if (kind == "Namespace") return state_.namespaces.contains(key.second);
+    if (kind == "Secret") return state_.tls_secrets.contains(key);
     return false;
   }
 
@@ -1602,6 +1649,35 @@ class Translator {
     return false;
   }
 
+  // Whether a certificate of namespace `owner` serves `host`: its own, or a wildcard's above
+  // it (SNI wildcards match names of any depth). Another namespace's wildcard certificate
+  // never makes a host reachable over HTTPS.
+  bool TlsReachable(const std::string& host, const std::string& owner) const {
+    if (tls_hosts_.empty()) return false;
+    auto owned = [&](const std::string& name) {
+      auto it = tls_hosts_.find(name);
+      return it != tls_hosts_.end() && it->second.origin->namespace_ == owner;
+    };
+    if (owned(host)) return true;
+    // A wildcard host serves the names below it that have the owner's certificates.
+    if (tls_wildcards_.contains({host, owner})) return true;
+    const std::vector<std::string> above = WildcardsAbove(host);
+    return std::any_of(above.begin(), above.end(), owned);
+  }
+
+  // Whether an HTTPS request for `host` could reach another namespace's routes: a certificate
+  // answers its name, or the HTTPS routes have a wildcard virtual host above it (reached with
+  // the SNI of one name and the Host of another).
+  bool TlsCovered(const std::string& host) const {
+    if (tls_hosts_.contains(host)) return true;
+    for (const std::string& wildcard : WildcardsAbove(host)) {
+      if (tls_hosts_.contains(wildcard)) return true;
+      auto it = hosts_.find(wildcard);
+      if (it != hosts_.end() && TlsReachable(wildcard, it->second.owner)) return true;
+    }
+    return false;
+  }
+
   // Gives each host its certificate: only a Secret of the namespace that owns the host, and
   // of two objects naming different Secrets for one host, the older one's.
   void ResolveTls() {
@@ -1613,8 +1689,7 @@ class Translator {
     for (const TlsRequest& request : tls_requests_) {
       const Origin& origin = *request.origin;
       const std::string& ns = origin.namespace_;
-      auto host = hosts_.find(request.host);
-      if (host == hosts_.end() || host->second.owner != ns) {
+      if (!Serves(ns, request.host)) {
         Report(origin, absl::StrCat(request.field, ": host \"", request.host,
                                     "\" is not served for namespace \"", ns,
                                     "\", so no certificate is served for it"));
@@ -1629,13 +1704,25 @@ class Translator {
       auto [it, inserted] = tls_hosts_.try_emplace(request.host, TlsHost{secret->first, &origin});
       if (!inserted) {
         if (it->second.secret != secret->first) {
-          Report(origin, absl::StrCat(request.field, ": host \"", request.host,
-                                      "\" already has the certificate of Secret ", ns, "/",
-                                      it->second.secret.second, " (from ",
-                                      Describe(*it->second.origin), ", which is older); Secret ",
-                                      ns, "/", request.secret, " is not used for it"));
+          Report(origin,
+                 absl::StrCat(request.field, ": host \"", request.host,
+                              "\" already has the certificate of Secret ", ns, "/",
+                              it->second.secret.second, " (from ",
+                              it->second.origin == &origin
+                                  ? std::string("an earlier entry of this object")
+                                  : absl::StrCat(Describe(*it->second.origin), ", which is older"),
+                              "); Secret ", ns, "/", request.secret, " is not used for it"));
         }
         continue;
+      }
+      auto refused = state_.rejected.find({"Secret", ns, request.secret});
+      if (refused != state_.rejected.end()) {
+        Report(origin, absl::StrCat(request.field, ": the latest version of Secret ", ns, "/",
+                                    request.secret, " is refused (", refused->second.message,
+                                    "); its last valid version is served"));
+      }
+      for (std::string& wildcard : WildcardsAbove(request.host)) {
+        tls_wildcards_.emplace(std::move(wildcard), ns);
       }
       if (!CertificateCovers(secret->second.dns_names, request.host)) {
         const std::vector<std::string>& names = secret->second.dns_names;
@@ -1659,8 +1746,7 @@ class Translator {
     auto* socket = listener.mutable_address()->mutable_socket_address();
     socket->set_address(options_.listen_address);
     socket->set_port_value(options_.edge_https_port);
-    HttpConnectionManager hcm = MakeHcm(kEdgeListenerName, /*app_tier=*/false);
-    hcm.set_stat_prefix(kEdgeTlsListenerName);
+    const HttpConnectionManager hcm = MakeHcm(kEdgeTlsListenerName, /*app_tier=*/false);
     for (const auto& [key, hosts] : hosts_of) {
       const std::string name = TlsSecretName(key.first, key.second);
       auto* chain = listener.add_filter_chains();
@@ -1693,17 +1779,28 @@ class Translator {
 
   // Whether an accepted wildcard claim covers `host` (one label below it, or any depth for
   // a Gateway API wildcard, unless its claims leave `host` out).
-  bool CoveredByClaim(const std::string& host) const {
+  bool CoveredByClaim(const std::string& host) const { return CoveringClaim(host) != nullptr; }
+
+  // The accepted wildcard claim that covers `host`, or null.
+  const HostRoutes* CoveringClaim(const std::string& host) const {
     const std::vector<std::string> above = WildcardsAbove(host);
     for (size_t k = 0; k < above.size(); ++k) {
       auto it = hosts_.find(above[k]);
       const bool exact_below = k == 0 && !absl::StartsWith(host, "*");
       if (it != hosts_.end() && (exact_below || it->second.deep) &&
           !(it->second.uncovered.has_value() && it->second.uncovered->contains(host))) {
-        return true;
+        return &it->second;
       }
     }
-    return false;
+    return nullptr;
+  }
+
+  // Whether namespace `ns` serves `host`: it owns the host, or a wildcard that covers it.
+  bool Serves(const std::string& ns, const std::string& host) const {
+    auto it = hosts_.find(host);
+    if (it != hosts_.end()) return it->second.owner == ns;
+    const HostRoutes* covering = CoveringClaim(host);
+    return covering != nullptr && covering->owner == ns;
   }
 
   XdsResources& AppOf(const std::string& ns) { return apps_[ns]; }
@@ -1740,6 +1837,8 @@ class Translator {
     AddWildcardIngressRoutes();
     RouteConfiguration edge_routes;
     edge_routes.set_name(kEdgeListenerName);
+    RouteConfiguration edge_tls_routes;  // served only while the edge has a TLS listener
+    edge_tls_routes.set_name(kEdgeTlsListenerName);
     edge_.listeners.push_back(MakeHttpListener(kEdgeListenerName, options_.listen_address,
                                                options_.edge_http_port,
                                                /*app_tier=*/false));
@@ -1779,25 +1878,75 @@ class Translator {
       const bool two_tier = tier != app_tiers_.end();
       XdsResources& out = two_tier ? AppOf(entry.owner) : edge_;
       std::set<std::string>& emitted = two_tier ? app_clusters[entry.owner] : edge_clusters;
-      auto* vhost =
-          two_tier ? app_routes[entry.owner].add_virtual_hosts() : edge_routes.add_virtual_hosts();
-      vhost->set_name(host);
-      AddDomains(host, *vhost);
+      // HTTPS reaches the host only when a certificate serves its name; routes of one scheme
+      // only are kept apart: at the edge by listener, at an app tier by the
+      // X-Forwarded-Proto the edge set (an app tier takes connections from the edge only).
+      const bool tls = TlsReachable(host, entry.owner);
+      if (!tls && TlsCovered(host)) {
+        // Another namespace's wildcard certificate answers this name: over HTTPS it must be
+        // a 404 of its own, never fall into that namespace's wildcard virtual host.
+        auto* vhost = edge_tls_routes.add_virtual_hosts();
+        vhost->set_name(host);
+        AddDomains(host, *vhost);
+      }
+      uint8_t schemes = 0;
+      std::vector<RouteEntry*> served;
+      const uint8_t reachable = tls ? kBothSchemes : kHttp;
       for (RouteEntry& route : kept) {
+        if ((route.schemes & reachable) == 0) {
+          Report(*route.origin, absl::StrCat("host \"", host,
+                                             "\" has no certificate of its namespace, and "
+                                             "routes of this object serve HTTPS only; they are "
+                                             "not routed for it"));
+          continue;
+        }
+        schemes |= route.schemes & reachable;
+        if (!tls) route.schemes = kBothSchemes;  // only HTTP arrives: nothing to tell apart
         if (route.one_label) GuardWildcard(host, *route.route.mutable_match());
         for (const Backend& b : route.backends) AddServiceCluster(out, emitted, b);
-        *vhost->add_routes() = std::move(route.route);
+        served.push_back(&route);
       }
+      if (kept.empty()) schemes = kHttp;  // an empty host still answers 404 itself
+      auto add_vhost = [&](RouteConfiguration& config) {
+        auto* vhost = config.add_virtual_hosts();
+        vhost->set_name(host);
+        AddDomains(host, *vhost);
+        return vhost;
+      };
       if (two_tier) {
-        auto* edge_vhost = edge_routes.add_virtual_hosts();
-        edge_vhost->set_name(host);
-        AddDomains(host, *edge_vhost);
-        Route* route = edge_vhost->add_routes();
-        route->set_name(absl::StrCat("to the app tier of namespace ", entry.owner));
-        route->mutable_match()->set_prefix("/");
-        // The app tier checks the depth per route when some routes take any depth.
-        if (!entry.deep) GuardWildcard(host, *route->mutable_match());
-        route->mutable_route()->set_cluster(AppTierClusterName(entry.owner));
+        auto* vhost = add_vhost(app_routes[entry.owner]);
+        for (RouteEntry* route : served) {
+          if (route->schemes != kBothSchemes) {
+            HeaderMatcher* proto = route->route.mutable_match()->add_headers();
+            proto->set_name("x-forwarded-proto");
+            proto->mutable_string_match()->set_exact(route->schemes == kHttp ? "http" : "https");
+          }
+          *vhost->add_routes() = std::move(route->route);
+        }
+        for (uint8_t scheme : {kHttp, kHttps}) {
+          if ((schemes & scheme) == 0) continue;
+          auto* edge_vhost = add_vhost(scheme == kHttp ? edge_routes : edge_tls_routes);
+          Route* route = edge_vhost->add_routes();
+          route->set_name(absl::StrCat("to the app tier of namespace ", entry.owner));
+          route->mutable_match()->set_prefix("/");
+          // The app tier checks the depth per route when some routes take any depth.
+          if (!entry.deep) GuardWildcard(host, *route->mutable_match());
+          route->mutable_route()->set_cluster(AppTierClusterName(entry.owner));
+        }
+      } else {
+        for (uint8_t scheme : {kHttps, kHttp}) {
+          if ((schemes & scheme) == 0) continue;
+          auto* vhost = add_vhost(scheme == kHttp ? edge_routes : edge_tls_routes);
+          for (RouteEntry* route : served) {
+            if ((route->schemes & scheme) == 0) continue;
+            // The HTTP copy is the last use: it may take the message.
+            if (scheme == kHttp) {
+              *vhost->add_routes() = std::move(route->route);
+            } else {
+              *vhost->add_routes() = route->route;
+            }
+          }
+        }
       }
     }
 
@@ -1859,6 +2008,7 @@ class Translator {
       app.listeners.push_back(std::move(listener));
     }
     edge_.routes.push_back(std::move(edge_routes));
+    if (!tls_hosts_.empty()) edge_.routes.push_back(std::move(edge_tls_routes));
     EmitTls();
   }
 
@@ -1870,13 +2020,6 @@ class Translator {
   std::vector<ServedObject> served_;
   std::vector<Claim> claims_;
   std::map<std::tuple<std::string, std::string, std::string, std::string>, size_t> claim_index_;
-  struct HostRoutes {
-    std::string owner;
-    bool deep = false;  // some accepted claim is a Gateway API wildcard
-    // Names below this wildcard no accepted claim covers (see HostClaim::uncovered).
-    std::optional<std::set<std::string>> uncovered;
-    std::vector<RouteEntry> routes;
-  };
   std::map<std::string, HostRoutes> hosts_;   // by normalised host
   std::map<std::string, AppTier> app_tiers_;  // by namespace
   std::set<std::pair<std::string, uint32_t>> edge_addresses_;
@@ -1898,7 +2041,9 @@ class Translator {
     const Origin* origin;
   };
   std::map<std::string, TlsHost> tls_hosts_;  // by normalised host
-  std::set<std::string> reserved_;            // listener hostnames given an empty virtual host
+  // (wildcard, namespace) for every wildcard above a host with that namespace's certificate.
+  std::set<std::pair<std::string, std::string>> tls_wildcards_;
+  std::set<std::string> reserved_;  // listener hostnames given an empty virtual host
   std::vector<HttpRouteStatus> stale_route_status_;  // of refused routes: strata's entries go
 };
 

@@ -103,10 +103,16 @@ inline TwoTierOptions Options() {
 }
 
 // Every resource must be accepted by strata-proxy as it is.
+// TLS listeners are built with the group's secrets, as a proxy builds them once SDS has them.
 inline void ExpectProxyAccepts(const XdsResources& resources) {
+  server::SecretMap secrets;
+  for (const auto& secret : resources.secrets) secrets.emplace(secret.name(), secret);
   for (const auto& listener : resources.listeners) {
-    auto config = server::ListenerConfig::Create(listener);
+    auto config = server::ListenerConfig::Create(listener, secrets);
     EXPECT_TRUE(config.ok()) << config.status() << "\n" << listener.DebugString();
+    if (config.ok()) {
+      EXPECT_TRUE((*config)->Warm()) << listener.name() << ": secrets missing";
+    }
   }
   for (const auto& routes : resources.routes) {
     auto table = router::RouteTable::Create(routes);

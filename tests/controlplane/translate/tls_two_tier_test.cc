@@ -36,7 +36,9 @@ std::string Secret(const std::string& ns, const std::string& name, const KeyPair
 std::string WithTls(const std::string& ingress, const std::vector<std::string>& hosts,
                     const std::string& secret) {
   std::string out = absl::StrCat(ingress, "  tls:\n  - hosts: [");
-  for (size_t i = 0; i < hosts.size(); ++i) absl::StrAppend(&out, i ? ", " : "", hosts[i]);
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    absl::StrAppend(&out, i ? ", " : "", "\"", hosts[i], "\"");
+  }
   absl::StrAppend(&out, "]\n");
   if (!secret.empty()) absl::StrAppend(&out, "    secretName: ", secret, "\n");
   return out;
@@ -181,6 +183,121 @@ TEST(TlsTwoTierTest, ProblemsAreReportedAndTheHostStaysOnHttp) {
               "svc/" + std::string(host[0] == 'b' ? "blog" : "shop") + "/web/80")
         << host;
   }
+}
+
+TEST(TlsTwoTierTest, HttpsOnlyRoutesAreKeptApartAtBothTiers) {
+  const TestPki& pki = TestPki::Get();
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(EdgeTier({"10.0.0.7"}) + AppTier("shop", 8081, {"10.0.1.5"}) +
+            Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Service("shop", "api", 8080, {"10.0.1.2"}) +
+            Service("blog", "web", 8080, {"10.0.2.1"}) + Secret("shop", "site", pki.a) +
+            Secret("blog", "site", pki.b) +
+            // shop, two tiers: the Ingress serves both schemes and gives the certificate;
+            // a TLS router (HTTPS only) and a "web" router (HTTP only) share the host.
+            WithTls(Ingress("shop", "front", "a.example", {{"/", "Prefix", "web"}}), {"a.example"},
+                    "site") +
+            IngressRoute("shop", "secure", R"(
+  - match: Host(`a.example`) && PathPrefix(`/admin`)
+    kind: Rule
+    services: [{name: api, port: 80}]
+)",
+                         "  tls: {}\n") +
+            IngressRoute("shop", "plain", R"(
+  - match: Host(`a.example`) && PathPrefix(`/plain`)
+    kind: Rule
+    services: [{name: api, port: 80}]
+)",
+                         "  entryPoints: [web]\n") +
+            // blog, single tier: HTTPS only, with its own certificate.
+            IngressRoute("blog", "site", R"(
+  - match: Host(`b.example`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+)",
+                         "  entryPoints: [websecure]\n  tls: {secretName: site}\n")),
+      Options());
+  EXPECT_THAT(config.reports, IsEmpty());
+  ExpectProxyAccepts(config.edge);
+  ExpectProxyAccepts(config.apps.at("shop"));
+  EXPECT_THAT(Chains(config.edge),
+              ElementsAre("tls/blog/site: b.example", "tls/shop/site: a.example"));
+
+  // The edge: one route configuration per listener.
+  auto https = [&](const std::string& host, const std::string& path) {
+    return Route(config.edge, kEdgeTlsListenerName, host, path);
+  };
+  EXPECT_EQ(AtEdge(config, "a.example", "/admin"), "app/shop");
+  EXPECT_EQ(https("a.example", "/admin"), "app/shop");
+  EXPECT_EQ(AtEdge(config, "b.example", "/"), "404");
+  EXPECT_EQ(https("b.example", "/"), "svc/blog/web/80");
+
+  // shop's app tier tells the schemes apart by the X-Forwarded-Proto the edge always sets.
+  auto app = [&](const std::string& path, const std::string& proto) {
+    return Route(config.apps.at("shop"), kAppListenerName, "a.example", path,
+                 {{"x-forwarded-proto", proto}});
+  };
+  EXPECT_EQ(app("/admin/x", "https"), "svc/shop/api/80");
+  EXPECT_EQ(app("/admin/x", "http"), "svc/shop/web/80");
+  EXPECT_EQ(app("/plain", "http"), "svc/shop/api/80");
+  EXPECT_EQ(app("/plain", "https"), "svc/shop/web/80");
+  EXPECT_EQ(app("/other", "https"), "svc/shop/web/80");
+}
+
+TEST(TlsTwoTierTest, AnotherNamespacesWildcardCertificateDoesNotServeAHost) {
+  const TestPki& pki = TestPki::Get();
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Service("blog", "web", 8080, {"10.0.2.1"}) + Secret("shop", "wild", pki.wild) +
+            WithTls(Ingress("shop", "front", "*.wild.example", {{"/", "Prefix", "web"}}),
+                    {"*.wild.example"}, "wild") +
+            Ingress("blog", "front", "x.wild.example", {{"/", "Prefix", "web"}})),
+      Options());
+  EXPECT_THAT(config.reports, IsEmpty());
+  EXPECT_THAT(Chains(config.edge), ElementsAre("tls/shop/wild: *.wild.example"));
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "y.wild.example", "/"), "svc/shop/web/80");
+  // blog's host answers HTTP; over HTTPS (shop's certificate by SNI) it is not routed.
+  EXPECT_EQ(AtEdge(config, "x.wild.example", "/"), "svc/blog/web/80");
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "x.wild.example", "/"), "404");
+}
+
+TEST(TlsTwoTierTest, ARefusedEditKeepsTheLastCertificateAndSaysSo) {
+  const TestPki& pki = TestPki::Get();
+  source::ClusterState state =
+      Parse(Service("shop", "web", 8080, {"10.0.1.1"}) + Secret("shop", "site", pki.wild) +
+            // The certificate is for a name the namespace's wildcard rule covers.
+            WithTls(Ingress("shop", "front", "*.wild.example", {{"/", "Prefix", "web"}}),
+                    {"a.wild.example"}, "site"));
+  source::RejectedObject rejected;
+  rejected.kind = "Secret";
+  rejected.namespace_ = "shop";
+  rejected.name = "site";
+  rejected.message = "Secret shop/site: data[tls.key]: must be base64";
+  state.rejected[{"Secret", "shop", "site"}] = rejected;
+  const TwoTierConfig config = TranslateTwoTier(state, Options());
+  EXPECT_THAT(Chains(config.edge), ElementsAre("tls/shop/site: a.wild.example"));
+  EXPECT_THAT(ProblemsOf(config, "Ingress", "shop", "front"),
+              ElementsAre("spec.tls[0]: the latest version of Secret shop/site is refused "
+                          "(Secret shop/site: data[tls.key]: must be base64); its last valid "
+                          "version is served"));
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "a.wild.example", "/"), "svc/shop/web/80");
+}
+
+TEST(TlsTwoTierTest, AHostHeaderUnlikeTheSniNeverReachesAnotherNamespace) {
+  const TestPki& pki = TestPki::Get();
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Service("blog", "web", 8080, {"10.0.2.1"}) + Secret("shop", "site", pki.wild) +
+            Ingress("blog", "front", "b.wild.example", {{"/", "Prefix", "web"}},
+                    "2026-01-01T00:00:00Z") +
+            WithTls(Ingress("shop", "front", "*.wild.example", {{"/", "Prefix", "web"}},
+                            "2026-02-01T00:00:00Z"),
+                    {"a.wild.example"}, "site")),
+      Options());
+  // A TLS connection made for a.wild.example asking for blog's host: 404, not shop's routes.
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "a.wild.example", "/"), "svc/shop/web/80");
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "b.wild.example", "/"), "404");
+  EXPECT_EQ(AtEdge(config, "b.wild.example", "/"), "svc/blog/web/80");
 }
 
 }  // namespace

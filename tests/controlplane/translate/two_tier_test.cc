@@ -446,8 +446,10 @@ TEST(TwoTierTest, WhatCannotBeHonouredIsNotRoutedAndReported) {
   EXPECT_THAT(ProblemsOf(config, "IngressRoute", "shop", "cross"),
               ElementsAre(HasSubstr("services of other namespaces are refused")));
   EXPECT_EQ(AtEdge(config, "d.example.com", "/"), "404");
+  // HTTPS only, and no certificate: not routed either.
   EXPECT_THAT(ProblemsOf(config, "IngressRoute", "shop", "secure"),
-              ElementsAre(HasSubstr("spec.entryPoints [websecure]")));
+              ElementsAre("host \"d.example.com\" has no certificate of its namespace, and "
+                          "routes of this object serve HTTPS only; they are not routed for it"));
 }
 
 TEST(TwoTierTest, ARefusedRouteStillHoldsItsHost) {
