@@ -81,6 +81,9 @@ ABSL_FLAG(std::string, gateway_controller, "strata.dev/gateway-controller",
 ABSL_FLAG(int, gateway_http_port, 80,
           "The port of a Gateway's HTTP listeners: the edge Service's port in front of "
           "--edge_http_port. Listeners on other ports are not served (PortUnavailable).");
+ABSL_FLAG(int, gateway_https_port, 443,
+          "The port of a Gateway's HTTPS listeners: the edge Service's port in front of "
+          "--edge_https_port.");
 ABSL_FLAG(std::string, catch_all_namespaces, "",
           "Comma-separated namespaces whose host-less Ingress rules, default backends, "
           "Host-less IngressRoute rules and HTTPRoutes without a hostname on a listener without "
@@ -123,11 +126,18 @@ int main(int argc, char** argv) {
   tiers.edge_http_port = port_flag("edge_http_port", absl::GetFlag(FLAGS_edge_http_port));
   tiers.edge_https_port = port_flag("edge_https_port", absl::GetFlag(FLAGS_edge_https_port));
   tiers.gateway_http_port = port_flag("gateway_http_port", absl::GetFlag(FLAGS_gateway_http_port));
-  if (tiers.edge_http_port == 0 || tiers.edge_https_port == 0 || tiers.gateway_http_port == 0) {
+  tiers.gateway_https_port =
+      port_flag("gateway_https_port", absl::GetFlag(FLAGS_gateway_https_port));
+  if (tiers.edge_http_port == 0 || tiers.edge_https_port == 0 || tiers.gateway_http_port == 0 ||
+      tiers.gateway_https_port == 0) {
     return 1;
   }
   if (tiers.edge_http_port == tiers.edge_https_port) {
     STRATA_LOG(ERROR) << "--edge_https_port: must differ from --edge_http_port";
+    return 1;
+  }
+  if (tiers.gateway_http_port == tiers.gateway_https_port) {
+    STRATA_LOG(ERROR) << "--gateway_https_port: must differ from --gateway_http_port";
     return 1;
   }
   const std::vector<std::string> edge_service =

@@ -472,8 +472,8 @@ class Translator {
         continue;
       }
       for (const std::string& host : hosts) {
-        tls_requests_.push_back(
-            TlsRequest{origin, NormalizeClaimedHost(host), tls.secret_name, field});
+        tls_requests_.push_back(TlsRequest{
+            origin, NormalizeClaimedHost(host), {ingress.namespace_, tls.secret_name}, field});
       }
     }
     for (size_t r = 0; r < ingress.rules.size(); ++r) {
@@ -602,7 +602,8 @@ class Translator {
     }
     if (ir.tls && !ir.tls_secret_name.empty()) {
       for (const std::string& host : claimed) {
-        tls_requests_.push_back(TlsRequest{origin, host, ir.tls_secret_name, "spec.tls"});
+        tls_requests_.push_back(
+            TlsRequest{origin, host, {ir.namespace_, ir.tls_secret_name}, "spec.tls"});
       }
     } else if (!ir.tls_cert_resolver.empty()) {
       Report(*origin, absl::StrCat("spec.tls.certResolver \"", ir.tls_cert_resolver,
@@ -797,8 +798,12 @@ class Translator {
 
   struct GatewayInfo {
     const source::Gateway* gateway = nullptr;
-    std::vector<bool> listener_ok;       // by listener index: programmed on the edge
-    std::set<std::string> served_hosts;  // hostnames of its served listeners ("" for none)
+    std::vector<bool> listener_ok;  // by listener index: programmed on the edge
+    // By listener index: the Secret whose certificate an HTTPS listener serves.
+    std::vector<std::optional<ObjectKey>> listener_secret;
+    // Hostnames of its served listeners ("" for none), by port: listeners of one port compete
+    // for a request, those of the other do not.
+    std::map<uint32_t, std::set<std::string>> served_hosts;
     GatewayStatus status;
   };
 
@@ -849,6 +854,7 @@ class Translator {
     info.status.uid = gateway.uid;
     const size_t n = gateway.listeners.size();
     info.listener_ok.assign(n, false);
+    info.listener_secret.assign(n, std::nullopt);
 
     // Conflicts among listeners of one port: different protocols, or one hostname twice.
     std::vector<std::string> conflict(n);  // reason, "" when none
@@ -870,23 +876,65 @@ class Translator {
       const source::GatewayListener& listener = gateway.listeners[i];
       ListenerStatus status;
       status.name = listener.name;
+      const bool https = listener.protocol == "HTTPS";
+      const uint32_t port = https ? options_.gateway_https_port : options_.gateway_http_port;
+      const std::string served_on =
+          absl::StrCat("served on the edge's ", https ? "HTTPS" : "HTTP", " listener");
       std::string accepted_reason = "Accepted";
-      std::string accepted_message = "served on the edge's HTTP listener";
-      if (listener.protocol == "HTTPS" || listener.protocol == "TLS") {
+      std::string accepted_message = served_on;
+      if (listener.protocol != "HTTP" && !https) {
         accepted_reason = "UnsupportedProtocol";
         accepted_message = absl::StrCat("protocol ", listener.protocol,
-                                        " is not served yet (TLS is not served yet)");
-      } else if (listener.protocol != "HTTP") {
+                                        " is not supported; strata serves HTTP and HTTPS");
+      } else if (https && !listener.tls_mode.empty() && listener.tls_mode != "Terminate") {
         accepted_reason = "UnsupportedProtocol";
-        accepted_message =
-            absl::StrCat("protocol ", listener.protocol, " is not supported; strata serves HTTP");
-      } else if (listener.port != options_.gateway_http_port) {
+        accepted_message = absl::StrCat("TLS mode ", listener.tls_mode,
+                                        " is not supported; strata terminates TLS at the edge");
+      } else if (listener.port != port) {
         accepted_reason = "PortUnavailable";
-        accepted_message =
-            absl::StrCat("port ", listener.port, " is not served: the edge serves HTTP on port ",
-                         options_.gateway_http_port);
+        accepted_message = absl::StrCat("port ", listener.port, " is not served: the edge serves ",
+                                        listener.protocol, " on port ", port);
       }
       const bool accepted = accepted_reason == "Accepted";
+      // An HTTPS listener serves the first certificate it may use; the others are reported.
+      std::vector<std::string> bad_certificates;
+      std::string certificate_reason;
+      if (https) {
+        for (size_t c = 0; c < listener.certificate_refs.size(); ++c) {
+          const source::SecretObjectReference& ref = listener.certificate_refs[c];
+          const std::string ns = ref.namespace_.empty() ? gateway.namespace_ : ref.namespace_;
+          const std::string field = absl::StrCat("tls.certificateRefs[", c, "]");
+          std::string problem;
+          std::string reason = "InvalidCertificateRef";
+          if (!ref.group.empty() || (!ref.kind.empty() && ref.kind != "Secret")) {
+            problem = "only Secrets are supported";
+          } else if (ns != gateway.namespace_ &&
+                     !ReferenceGranted(state_, source::kGatewayApiGroup, "Gateway",
+                                       gateway.namespace_, "", "Secret", ns, ref.name)) {
+            reason = "RefNotPermitted";
+            problem =
+                absl::StrCat("Secret ", ns, "/", ref.name,
+                             " is in another namespace and no ReferenceGrant there allows it");
+          } else if (!state_.tls_secrets.contains({ns, ref.name})) {
+            problem = SecretProblem(ns, ref.name);
+          } else if (!info.listener_secret[i].has_value()) {
+            info.listener_secret[i] = ObjectKey{ns, ref.name};
+          } else {
+            problem = "strata serves one certificate per listener; this one is not used";
+          }
+          if (!problem.empty()) {
+            bad_certificates.push_back(absl::StrCat(field, ": ", problem));
+            if (certificate_reason.empty() || reason == "RefNotPermitted") {
+              certificate_reason = reason;
+            }
+          }
+        }
+        if (listener.certificate_refs.empty()) {
+          certificate_reason = "InvalidCertificateRef";
+          bad_certificates.push_back("tls.certificateRefs: no certificate");
+        }
+      }
+      const bool has_certificate = !https || info.listener_secret[i].has_value();
       // Route kinds: HTTPRoute is the only one an HTTP listener takes.
       std::vector<std::string> invalid_kinds;
       if (listener.allowed_kinds.empty()) {
@@ -902,10 +950,10 @@ class Translator {
         }
       }
       const bool kinds_ok = !status.supported_kinds.empty();
-      const bool ok = accepted && conflict[i].empty() && kinds_ok;
+      const bool ok = accepted && conflict[i].empty() && kinds_ok && has_certificate;
       info.listener_ok[i] = ok;
       valid += ok ? 1 : 0;
-      if (ok) info.served_hosts.insert(listener.hostname);
+      if (ok) info.served_hosts[listener.port].insert(listener.hostname);
 
       status.conditions.push_back(Cond("Accepted", accepted, accepted_reason, accepted_message));
       status.conditions.push_back(
@@ -918,15 +966,19 @@ class Translator {
                               : absl::StrCat("another listener on port ", listener.port,
                                              " has the same hostname \"", listener.hostname,
                                              "\"; neither is served")});
-      status.conditions.push_back(
-          invalid_kinds.empty()
-              ? Cond("ResolvedRefs", true, "ResolvedRefs", "all references resolved")
-              : Cond("ResolvedRefs", false, "InvalidRouteKinds",
-                     absl::StrCat("route kinds not supported: ",
-                                  absl::StrJoin(invalid_kinds, ", "))));
-      status.conditions.push_back(
-          ok ? Cond("Programmed", true, "Programmed", "served on the edge's HTTP listener")
-             : Cond("Programmed", false, "Invalid", "not served"));
+      if (!invalid_kinds.empty()) {
+        status.conditions.push_back(
+            Cond("ResolvedRefs", false, "InvalidRouteKinds",
+                 absl::StrCat("route kinds not supported: ", absl::StrJoin(invalid_kinds, ", "))));
+      } else if (!bad_certificates.empty()) {
+        status.conditions.push_back(
+            Cond("ResolvedRefs", false, certificate_reason, absl::StrJoin(bad_certificates, "; ")));
+      } else {
+        status.conditions.push_back(
+            Cond("ResolvedRefs", true, "ResolvedRefs", "all references resolved"));
+      }
+      status.conditions.push_back(ok ? Cond("Programmed", true, "Programmed", served_on)
+                                     : Cond("Programmed", false, "Invalid", "not served"));
       info.status.listeners.push_back(std::move(status));
     }
     if (valid == n) {
@@ -966,24 +1018,25 @@ class Translator {
   // Whether a served listener of the same Gateway, more specific than `listener_host`, also
   // matches `host`: requests for `host` belong to that listener (the Gateway API's listener
   // precedence), so a route reaching `host` through the wider listener must not get them.
-  static bool TakenByMoreSpecificListener(const GatewayInfo& gateway,
+  static bool TakenByMoreSpecificListener(const GatewayInfo& gateway, uint32_t port,
                                           const std::string& listener_host,
                                           const std::string& host) {
-    return std::any_of(gateway.served_hosts.begin(), gateway.served_hosts.end(),
-                       [&](const std::string& other) {
-                         return MoreSpecificListener(other, listener_host) &&
-                                IntersectHostnames(other, host) == host;
-                       });
+    auto served = gateway.served_hosts.find(port);
+    if (served == gateway.served_hosts.end()) return false;
+    return std::any_of(served->second.begin(), served->second.end(), [&](const std::string& other) {
+      return MoreSpecificListener(other, listener_host) && IntersectHostnames(other, host) == host;
+    });
   }
 
   // The hostnames of the Gateway's more specific listeners below the wildcard `host` reached
   // through `listener_host`: the wildcard does not cover them.
-  static std::set<std::string> Uncovered(const GatewayInfo& gateway,
+  static std::set<std::string> Uncovered(const GatewayInfo& gateway, uint32_t port,
                                          const std::string& listener_host,
                                          const std::string& host) {
     std::set<std::string> out;
-    if (!absl::StartsWith(host, "*.")) return out;
-    for (const std::string& other : gateway.served_hosts) {
+    auto served = gateway.served_hosts.find(port);
+    if (!absl::StartsWith(host, "*.") || served == gateway.served_hosts.end()) return out;
+    for (const std::string& other : served->second) {
       if (other != host && MoreSpecificListener(other, listener_host) &&
           IntersectHostnames(host, other) == other) {
         out.insert(NormalizeClaimedHost(other));
@@ -996,6 +1049,8 @@ class Translator {
     HttpRouteInfo info;
     std::set<std::string> hosts;
     std::map<std::string, std::optional<std::set<std::string>>> uncovered_by_host;
+    std::map<std::string, uint8_t> schemes_by_host;  // through HTTP and/or HTTPS listeners
+    std::vector<std::pair<std::string, ObjectKey>> certificates;  // (host, Secret) via HTTPS
     for (const source::ParentReference& written : route.parent_refs) {
       source::ParentReference ref = written;
       if (ref.namespace_.empty()) ref.namespace_ = route.namespace_;
@@ -1037,17 +1092,26 @@ class Translator {
       } else {
         for (size_t i : allowed) {
           ++gateway.status.listeners[i].attached_routes;
-          const std::string& listener_host = gateway.gateway->listeners[i].hostname;
+          const source::GatewayListener& listener = gateway.gateway->listeners[i];
+          const std::string& listener_host = listener.hostname;
+          const uint8_t scheme = listener.protocol == "HTTPS" ? kHttps : kHttp;
           std::vector<std::string> candidates;
           if (route.hostnames.empty()) candidates.push_back(listener_host);
           for (const std::string& h : route.hostnames) {
             if (auto host = IntersectHostnames(listener_host, h)) candidates.push_back(*host);
           }
           for (std::string& host : candidates) {
-            if (TakenByMoreSpecificListener(gateway, listener_host, host)) continue;
+            if (TakenByMoreSpecificListener(gateway, listener.port, listener_host, host)) {
+              continue;
+            }
             // Through several listeners a wildcard covers what any of them lets it cover.
-            std::set<std::string> uncovered = Uncovered(gateway, listener_host, host);
+            std::set<std::string> uncovered =
+                Uncovered(gateway, listener.port, listener_host, host);
             NarrowTo(uncovered_by_host[host], uncovered);
+            schemes_by_host[host] |= scheme;
+            if (scheme == kHttps && !host.empty()) {
+              certificates.emplace_back(host, *gateway.listener_secret[i]);
+            }
             parent.hosts.push_back(std::move(host));
           }
         }
@@ -1081,7 +1145,14 @@ class Translator {
     for (const std::string& host : hosts) {
       Claim& claim = ClaimFor(info.origin, host, absl::StartsWith(host, "*."));
       claim.uncovered = uncovered_by_host[host].value_or(std::set<std::string>());
-      for (const RouteEntry& entry : entries) claim.routes.push_back(entry);
+      for (const RouteEntry& entry : entries) {
+        claim.routes.push_back(entry);
+        claim.routes.back().schemes = schemes_by_host[host];
+      }
+    }
+    for (auto& [host, secret] : certificates) {
+      tls_requests_.push_back(TlsRequest{info.origin, NormalizeClaimedHost(host), std::move(secret),
+                                         "the certificate of its Gateway"});
     }
     http_routes_[{route.namespace_, route.name}] = std::move(info);
   }
@@ -1678,8 +1749,10 @@ class Translator {
     return false;
   }
 
-  // Gives each host its certificate: only a Secret of the namespace that owns the host, and
-  // of two objects naming different Secrets for one host, the older one's.
+  // Gives each host its certificate: only for a host the requesting object's namespace serves
+  // (an Ingress or IngressRoute names a Secret of its namespace; an HTTPRoute gets the
+  // certificate of the HTTPS listener it attached through), and of two objects naming
+  // different Secrets for one host, the older one's.
   void ResolveTls() {
     std::stable_sort(tls_requests_.begin(), tls_requests_.end(),
                      [](const TlsRequest& a, const TlsRequest& b) {
@@ -1695,9 +1768,12 @@ class Translator {
                                     "\", so no certificate is served for it"));
         continue;
       }
-      auto secret = state_.tls_secrets.find({ns, request.secret});
+      const std::string secret_name =
+          absl::StrCat(request.secret.first, "/", request.secret.second);
+      auto secret = state_.tls_secrets.find(request.secret);
       if (secret == state_.tls_secrets.end()) {
-        Report(origin, absl::StrCat(request.field, ": ", SecretProblem(ns, request.secret),
+        Report(origin, absl::StrCat(request.field, ": ",
+                                    SecretProblem(request.secret.first, request.secret.second),
                                     "; host \"", request.host, "\" is served over HTTP only"));
         continue;
       }
@@ -1706,19 +1782,19 @@ class Translator {
         if (it->second.secret != secret->first) {
           Report(origin,
                  absl::StrCat(request.field, ": host \"", request.host,
-                              "\" already has the certificate of Secret ", ns, "/",
-                              it->second.secret.second, " (from ",
+                              "\" already has the certificate of Secret ", it->second.secret.first,
+                              "/", it->second.secret.second, " (from ",
                               it->second.origin == &origin
                                   ? std::string("an earlier entry of this object")
                                   : absl::StrCat(Describe(*it->second.origin), ", which is older"),
-                              "); Secret ", ns, "/", request.secret, " is not used for it"));
+                              "); Secret ", secret_name, " is not used for it"));
         }
         continue;
       }
-      auto refused = state_.rejected.find({"Secret", ns, request.secret});
+      auto refused = state_.rejected.find({"Secret", request.secret.first, request.secret.second});
       if (refused != state_.rejected.end()) {
-        Report(origin, absl::StrCat(request.field, ": the latest version of Secret ", ns, "/",
-                                    request.secret, " is refused (", refused->second.message,
+        Report(origin, absl::StrCat(request.field, ": the latest version of Secret ", secret_name,
+                                    " is refused (", refused->second.message,
                                     "); its last valid version is served"));
       }
       for (std::string& wildcard : WildcardsAbove(request.host)) {
@@ -1727,9 +1803,9 @@ class Translator {
       if (!CertificateCovers(secret->second.dns_names, request.host)) {
         const std::vector<std::string>& names = secret->second.dns_names;
         Report(origin,
-               absl::StrCat(request.field, ": the certificate of Secret ", ns, "/", request.secret,
-                            " is for ", names.empty() ? "no host name" : QuotedList(names),
-                            ", not for host \"", request.host, "\"; clients will refuse it"));
+               absl::StrCat(request.field, ": the certificate of Secret ", secret_name, " is for ",
+                            names.empty() ? "no host name" : QuotedList(names), ", not for host \"",
+                            request.host, "\"; clients will refuse it"));
       }
     }
   }
@@ -1954,15 +2030,19 @@ class Translator {
     // the wildcard of a wider listener's route. Never when a claim holds it or covers it:
     // a listener reserves only what nobody owns.
     for (const auto& [key, gateway] : gateways_) {
-      for (const std::string& reserved : gateway.served_hosts) {
-        if (reserved.empty()) continue;
-        const std::string host = NormalizeClaimedHost(reserved);
-        if (hosts_.contains(host) || CoveredByClaim(host) || !reserved_.insert(host).second) {
-          continue;
+      for (const auto& [port, served] : gateway.served_hosts) {
+        const bool https = port == options_.gateway_https_port;
+        for (const std::string& reserved : served) {
+          if (reserved.empty()) continue;
+          const std::string host = NormalizeClaimedHost(reserved);
+          if (hosts_.contains(host) || CoveredByClaim(host) ||
+              !reserved_.emplace(https, host).second) {
+            continue;
+          }
+          auto* vhost = (https ? edge_tls_routes : edge_routes).add_virtual_hosts();
+          vhost->set_name(host);
+          AddDomains(host, *vhost);
         }
-        auto* vhost = edge_routes.add_virtual_hosts();
-        vhost->set_name(host);
-        AddDomains(host, *vhost);
       }
     }
 
@@ -2032,7 +2112,7 @@ class Translator {
   struct TlsRequest {
     const Origin* origin;
     std::string host;  // normalised
-    std::string secret;
+    ObjectKey secret;
     std::string field;  // "spec.tls[0]"
   };
   std::vector<TlsRequest> tls_requests_;
@@ -2043,7 +2123,8 @@ class Translator {
   std::map<std::string, TlsHost> tls_hosts_;  // by normalised host
   // (wildcard, namespace) for every wildcard above a host with that namespace's certificate.
   std::set<std::pair<std::string, std::string>> tls_wildcards_;
-  std::set<std::string> reserved_;  // listener hostnames given an empty virtual host
+  // (HTTPS, hostname) of listener hostnames given an empty virtual host.
+  std::set<std::pair<bool, std::string>> reserved_;
   std::vector<HttpRouteStatus> stale_route_status_;  // of refused routes: strata's entries go
 };
 

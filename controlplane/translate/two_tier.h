@@ -49,6 +49,9 @@ struct TwoTierOptions {
   // The port of the edge Service that reaches the edge's HTTP listener: the only port a
   // Gateway's HTTP listener may use (the edge has one HTTP listener).
   uint32_t gateway_http_port = 80;
+  // The port of the edge Service that reaches the edge's HTTPS listener: the only port a
+  // Gateway's HTTPS listener may use.
+  uint32_t gateway_https_port = 443;
   // Namespaces whose host-less rules and default backends become the catch-all for hosts
   // nobody owns; from every other namespace such a rule is refused.
   std::set<std::string> catch_all_namespaces;

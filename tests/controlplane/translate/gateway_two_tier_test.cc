@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/controlplane/translate/tier_test_util.h"
+#include "tests/dataplane/tls/tls_test_util.h"
 
 namespace strata::translate {
 namespace {
@@ -547,9 +548,10 @@ TEST(GatewayTwoTierTest, ListenerProblemsAreConditionsAndOnlyValidListenersServe
   EXPECT_THAT(Conditions(gateway.listeners[0].conditions),
               ElementsAre("Accepted=True/Accepted", "Conflicted=False/NoConflicts",
                           "ResolvedRefs=True/ResolvedRefs", "Programmed=True/Programmed"));
+  // HTTPS on the HTTPS port is accepted, but its Secret does not exist.
   EXPECT_THAT(Conditions(gateway.listeners[1].conditions),
-              ElementsAre("Accepted=False/UnsupportedProtocol", "Conflicted=False/NoConflicts",
-                          "ResolvedRefs=True/ResolvedRefs", "Programmed=False/Invalid"));
+              ElementsAre("Accepted=True/Accepted", "Conflicted=False/NoConflicts",
+                          "ResolvedRefs=False/InvalidCertificateRef", "Programmed=False/Invalid"));
   EXPECT_THAT(Conditions(gateway.listeners[2].conditions),
               ElementsAre("Accepted=False/PortUnavailable", "Conflicted=False/NoConflicts",
                           "ResolvedRefs=True/ResolvedRefs", "Programmed=False/Invalid"));
@@ -558,8 +560,8 @@ TEST(GatewayTwoTierTest, ListenerProblemsAreConditionsAndOnlyValidListenersServe
               ElementsAre("Accepted=False/PortUnavailable", "Conflicted=True/ProtocolConflict",
                           "ResolvedRefs=True/ResolvedRefs", "Programmed=False/Invalid"));
   EXPECT_THAT(Conditions(gateway.listeners[4].conditions),
-              ElementsAre("Accepted=False/UnsupportedProtocol", "Conflicted=True/ProtocolConflict",
-                          "ResolvedRefs=True/ResolvedRefs", "Programmed=False/Invalid"));
+              ElementsAre("Accepted=False/PortUnavailable", "Conflicted=True/ProtocolConflict",
+                          "ResolvedRefs=False/InvalidCertificateRef", "Programmed=False/Invalid"));
   EXPECT_THAT(Conditions(gateway.listeners[5].conditions),
               ElementsAre("Accepted=True/Accepted", "Conflicted=False/NoConflicts",
                           "ResolvedRefs=False/InvalidRouteKinds", "Programmed=False/Invalid"));
@@ -956,6 +958,82 @@ TEST(GatewayTwoTierTest, ARefusedEditKeepsTheLastValidVersionAndSaysSo) {
   ASSERT_NE(gone, nullptr);
   EXPECT_EQ(gone->generation, 4);
   EXPECT_THAT(gone->parents, ::testing::IsEmpty());
+}
+
+TEST(GatewayTwoTierTest, HttpsListenersServeTheirRoutesWithTheGatewaysCertificate) {
+  const tls::testing::TestPki& pki = tls::testing::TestPki::Get();
+  // The usual pair: HTTP redirects to HTTPS, the app is attached to HTTPS only.
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(
+          Gateway(
+              R"(  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+  - name: https
+    port: 443
+    protocol: HTTPS
+    hostname: "*.wild.example"
+    tls: {certificateRefs: [{name: wild}]}
+    allowedRoutes: {namespaces: {from: All}}
+  - name: foreign
+    port: 443
+    protocol: HTTPS
+    hostname: a.example
+    tls: {certificateRefs: [{name: a, namespace: certs}]}
+  - name: granted
+    port: 443
+    protocol: HTTPS
+    hostname: b.example
+    tls: {certificateRefs: [{name: b, namespace: certs}, {name: missing}]}
+)") + TlsSecret("strata-system", "wild", pki.wild.cert_pem, pki.wild.key_pem) +
+          TlsSecret("certs", "a", pki.a.cert_pem, pki.a.key_pem) +
+          TlsSecret("certs", "b", pki.b.cert_pem, pki.b.key_pem) + R"(
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ReferenceGrant
+metadata: {name: gateways, namespace: certs}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: strata-system}]
+  to: [{group: "", kind: Secret, name: b}]
+)" + kShopServices +
+          HttpRoute("shop", "redirect", R"(
+  parentRefs: [{name: edge, namespace: strata-system, sectionName: http}]
+  hostnames: [shop.wild.example]
+  rules:
+  - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]
+)") + HttpRoute("shop", "app", R"(
+  parentRefs: [{name: edge, namespace: strata-system, sectionName: https}]
+  hostnames: [shop.wild.example]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+)")),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_THAT(ParentConditions(config, "shop", "app"),
+              ElementsAre("Accepted=True/Accepted", "ResolvedRefs=True/ResolvedRefs"));
+  // A certificate serves the hostnames of the routes attached through its listener.
+  EXPECT_THAT(Chains(config.edge), ElementsAre("tls/strata-system/wild: shop.wild.example"));
+  EXPECT_EQ(AtEdge(config, "shop.wild.example", "/x"), "redirect https://shop.wild.example/x");
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "shop.wild.example", "/x"), "svc/shop/web/80");
+
+  const GatewayStatus& gateway = config.gateway_api.gateways.at(0);
+  ASSERT_EQ(gateway.listeners.size(), 4u);
+  EXPECT_THAT(Conditions(gateway.listeners[1].conditions),
+              ElementsAre("Accepted=True/Accepted", "Conflicted=False/NoConflicts",
+                          "ResolvedRefs=True/ResolvedRefs", "Programmed=True/Programmed"));
+  EXPECT_EQ(gateway.listeners[1].attached_routes, 1);
+  // Another namespace's Secret needs a ReferenceGrant there.
+  EXPECT_THAT(Conditions(gateway.listeners[2].conditions),
+              ElementsAre("Accepted=True/Accepted", "Conflicted=False/NoConflicts",
+                          "ResolvedRefs=False/RefNotPermitted", "Programmed=False/Invalid"));
+  EXPECT_EQ(gateway.listeners[2].conditions[2].message,
+            "tls.certificateRefs[0]: Secret certs/a is in another namespace and no "
+            "ReferenceGrant there allows it");
+  // Granted, it serves; a reference that does not resolve is still said.
+  EXPECT_THAT(
+      Conditions(gateway.listeners[3].conditions),
+      ElementsAre("Accepted=True/Accepted", "Conflicted=False/NoConflicts",
+                  "ResolvedRefs=False/InvalidCertificateRef", "Programmed=True/Programmed"));
+  EXPECT_EQ(gateway.listeners[3].conditions[2].message,
+            "tls.certificateRefs[1]: Secret strata-system/missing does not exist or is not of "
+            "type kubernetes.io/tls");
 }
 
 }  // namespace

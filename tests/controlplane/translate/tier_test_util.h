@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "controlplane/source/manifest_parser.h"
@@ -18,6 +19,7 @@
 #include "dataplane/router/route_table.h"
 #include "dataplane/server/proxy_config.h"
 #include "dataplane/upstream/cluster.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "gtest/gtest.h"
 
 namespace strata::translate::testing {
@@ -94,7 +96,38 @@ inline std::string IngressRoute(const std::string& ns, const std::string& name,
                       "  routes:\n", routes_yaml);
 }
 
+// A Secret of type kubernetes.io/tls.
+inline std::string TlsSecret(const std::string& ns, const std::string& name,
+                             const std::string& cert_pem, const std::string& key_pem) {
+  return absl::StrCat(
+      "\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: ", name, ", namespace: ", ns,
+      "}\ntype: kubernetes.io/tls\ndata:\n  tls.crt: ", absl::Base64Escape(cert_pem),
+      "\n  tls.key: ", absl::Base64Escape(key_pem), "\n");
+}
+
 // ---- Output: run through strata-proxy's own config code --------------------------------
+
+inline const envoy::config::listener::v3::Listener* TlsListener(const XdsResources& edge) {
+  for (const auto& listener : edge.listeners) {
+    if (listener.name() == kEdgeTlsListenerName) return &listener;
+  }
+  return nullptr;
+}
+
+// Each filter chain of the edge's TLS listener as "<SDS secret>: <server names>".
+inline std::vector<std::string> Chains(const XdsResources& edge) {
+  std::vector<std::string> out;
+  const auto* listener = TlsListener(edge);
+  if (listener == nullptr) return out;
+  for (const auto& chain : listener->filter_chains()) {
+    envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext tls;
+    EXPECT_TRUE(chain.transport_socket().typed_config().UnpackTo(&tls));
+    out.push_back(
+        absl::StrCat(tls.common_tls_context().tls_certificate_sds_secret_configs(0).name(), ": ",
+                     absl::StrJoin(chain.filter_chain_match().server_names(), ",")));
+  }
+  return out;
+}
 
 inline TwoTierOptions Options() {
   TwoTierOptions options;

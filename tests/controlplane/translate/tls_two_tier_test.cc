@@ -26,10 +26,7 @@ using ::testing::UnorderedElementsAre;
 using namespace ::strata::translate::testing;  // NOLINT(google-build-using-namespace)
 
 std::string Secret(const std::string& ns, const std::string& name, const KeyPair& pair) {
-  return absl::StrCat(
-      "\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: ", name, ", namespace: ", ns,
-      "}\ntype: kubernetes.io/tls\ndata:\n  tls.crt: ", absl::Base64Escape(pair.cert_pem),
-      "\n  tls.key: ", absl::Base64Escape(pair.key_pem), "\n");
+  return TlsSecret(ns, name, pair.cert_pem, pair.key_pem);
 }
 
 // `ingress` (from Ingress()) with a spec.tls entry.
@@ -41,31 +38,6 @@ std::string WithTls(const std::string& ingress, const std::vector<std::string>& 
   }
   absl::StrAppend(&out, "]\n");
   if (!secret.empty()) absl::StrAppend(&out, "    secretName: ", secret, "\n");
-  return out;
-}
-
-const envoy::config::listener::v3::Listener* TlsListener(const XdsResources& edge) {
-  for (const auto& listener : edge.listeners) {
-    if (listener.name() == kEdgeTlsListenerName) return &listener;
-  }
-  return nullptr;
-}
-
-// Each filter chain of the edge's TLS listener as "<SDS secret>: <server names>".
-std::vector<std::string> Chains(const XdsResources& edge) {
-  std::vector<std::string> out;
-  const auto* listener = TlsListener(edge);
-  if (listener == nullptr) return out;
-  for (const auto& chain : listener->filter_chains()) {
-    envoy::extensions::transport_sockets::tls::v3::DownstreamTlsContext tls;
-    EXPECT_TRUE(chain.transport_socket().typed_config().UnpackTo(&tls));
-    std::string names;
-    for (const std::string& name : chain.filter_chain_match().server_names()) {
-      absl::StrAppend(&names, names.empty() ? "" : ",", name);
-    }
-    out.push_back(absl::StrCat(
-        tls.common_tls_context().tls_certificate_sds_secret_configs(0).name(), ": ", names));
-  }
   return out;
 }
 
