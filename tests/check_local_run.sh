@@ -42,6 +42,16 @@ expect http://blog.localhost:8080/post "blog/web answered GET /post"
 expect http://news.localhost:8080/today "blog/web answered GET /today"
 location=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --max-time 5 http://news.localhost:8080/old/a)
 [[ $location == "301 http://news.localhost:8080/new/a" ]] || fail "the HTTPRoute redirect gave '$location'"
+# HTTPS at the edge with the certificate run.sh made (the CA file it prints).
+ca=$(sed -n 's/.*--cacert \([^ ]*\) .*/\1/p' "$out" | head -1)
+[[ -f $ca ]] || fail "run.sh printed no certificate to trust ('$ca')"
+body=""
+for _ in $(seq 200); do
+  body=$(curl -s --max-time 5 --cacert "$ca" https://shop.localhost:8443/ || true)
+  [[ $body == *"shop/web answered GET /"* ]] && break
+  sleep 0.1
+done
+[[ $body == *"shop/web answered GET /"* ]] || fail "https://shop.localhost:8443/ answered '$body'"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://nobody.localhost:8080/)
 [[ $code == 404 ]] || fail "an unknown host answered $code, expected 404"
 # shop's requests went through its app tier (blog's did not need one).
@@ -52,7 +62,7 @@ stop
 trap 'rm -f "$out"' EXIT
 # Nothing it started may still listen (a plain TCP connect: some of these speak gRPC or
 # want a PROXY header first).
-for port in 8080 8081 9101 9102 9103 18000 9901 9902 9903; do
+for port in 8080 8443 8081 9101 9102 9103 18000 9901 9902 9903; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     fail "port $port still accepts connections after run.sh was stopped"
   fi
