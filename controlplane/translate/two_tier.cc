@@ -898,6 +898,7 @@ class Translator {
       const bool accepted = accepted_reason == "Accepted";
       // An HTTPS listener serves the first certificate it may use; the others are reported.
       std::vector<std::string> bad_certificates;
+      std::vector<std::string> extra_certificates;  // valid, but not served
       std::string certificate_reason;
       if (https) {
         for (size_t c = 0; c < listener.certificate_refs.size(); ++c) {
@@ -920,7 +921,8 @@ class Translator {
           } else if (!info.listener_secret[i].has_value()) {
             info.listener_secret[i] = ObjectKey{ns, ref.name};
           } else {
-            problem = "strata serves one certificate per listener; this one is not used";
+            extra_certificates.push_back(
+                absl::StrCat(field, ": strata serves one certificate per listener; not used"));
           }
           if (!problem.empty()) {
             bad_certificates.push_back(absl::StrCat(field, ": ", problem));
@@ -974,8 +976,11 @@ class Translator {
         status.conditions.push_back(
             Cond("ResolvedRefs", false, certificate_reason, absl::StrJoin(bad_certificates, "; ")));
       } else {
-        status.conditions.push_back(
-            Cond("ResolvedRefs", true, "ResolvedRefs", "all references resolved"));
+        status.conditions.push_back(Cond(
+            "ResolvedRefs", true, "ResolvedRefs",
+            extra_certificates.empty() ? std::string("all references resolved")
+                                       : absl::StrCat("all references resolved; ",
+                                                      absl::StrJoin(extra_certificates, "; "))));
       }
       status.conditions.push_back(ok ? Cond("Programmed", true, "Programmed", served_on)
                                      : Cond("Programmed", false, "Invalid", "not served"));
@@ -1107,8 +1112,9 @@ class Translator {
             // Through several listeners a wildcard covers what any of them lets it cover.
             std::set<std::string> uncovered =
                 Uncovered(gateway, listener.port, listener_host, host);
-            NarrowTo(uncovered_by_host[host], uncovered);
-            schemes_by_host[host] |= scheme;
+            const std::string normalised = NormalizeClaimedHost(host);
+            NarrowTo(uncovered_by_host[normalised], uncovered);
+            schemes_by_host[normalised] |= scheme;
             if (scheme == kHttps && !host.empty()) {
               certificates.emplace_back(host, *gateway.listener_secret[i]);
             }
@@ -1144,10 +1150,11 @@ class Translator {
     for (size_t r = 0; r < route.rules.size(); ++r) AddHttpRouteRule(route, r, info, entries);
     for (const std::string& host : hosts) {
       Claim& claim = ClaimFor(info.origin, host, absl::StartsWith(host, "*."));
-      claim.uncovered = uncovered_by_host[host].value_or(std::set<std::string>());
+      const std::string normalised = NormalizeClaimedHost(host);
+      claim.uncovered = uncovered_by_host[normalised].value_or(std::set<std::string>());
       for (const RouteEntry& entry : entries) {
         claim.routes.push_back(entry);
-        claim.routes.back().schemes = schemes_by_host[host];
+        claim.routes.back().schemes = schemes_by_host[normalised];
       }
     }
     for (auto& [host, secret] : certificates) {
@@ -1720,9 +1727,11 @@ class Translator {
     return false;
   }
 
-  // Whether a certificate of namespace `owner` serves `host`: its own, or a wildcard's above
-  // it (SNI wildcards match names of any depth). Another namespace's wildcard certificate
-  // never makes a host reachable over HTTPS.
+  // Whether a certificate of namespace `owner` serves `host`, as the proxy picks them: the
+  // host's own, else the one-label wildcard right above it (the longest wildcard wins the SNI
+  // and a certificate's wildcard stands for exactly one label). A wildcard host is reachable
+  // also through the names below it that have the owner's certificates. Another namespace's
+  // certificate never makes a host reachable over HTTPS.
   bool TlsReachable(const std::string& host, const std::string& owner) const {
     if (tls_hosts_.empty()) return false;
     auto owned = [&](const std::string& name) {
@@ -1730,10 +1739,10 @@ class Translator {
       return it != tls_hosts_.end() && it->second.origin->namespace_ == owner;
     };
     if (owned(host)) return true;
-    // A wildcard host serves the names below it that have the owner's certificates.
     if (tls_wildcards_.contains({host, owner})) return true;
+    if (absl::StartsWith(host, "*")) return false;
     const std::vector<std::string> above = WildcardsAbove(host);
-    return std::any_of(above.begin(), above.end(), owned);
+    return !above.empty() && owned(above[0]);
   }
 
   // Whether an HTTPS request for `host` could reach another namespace's routes: a certificate
@@ -1797,10 +1806,11 @@ class Translator {
                                     " is refused (", refused->second.message,
                                     "); its last valid version is served"));
       }
-      for (std::string& wildcard : WildcardsAbove(request.host)) {
-        tls_wildcards_.emplace(std::move(wildcard), ns);
-      }
-      if (!CertificateCovers(secret->second.dns_names, request.host)) {
+      if (CertificateCovers(secret->second.dns_names, request.host)) {
+        for (std::string& wildcard : WildcardsAbove(request.host)) {
+          tls_wildcards_.emplace(std::move(wildcard), ns);
+        }
+      } else {
         const std::vector<std::string>& names = secret->second.dns_names;
         Report(origin,
                absl::StrCat(request.field, ": the certificate of Secret ", secret_name, " is for ",
@@ -1958,22 +1968,19 @@ class Translator {
       // only are kept apart: at the edge by listener, at an app tier by the
       // X-Forwarded-Proto the edge set (an app tier takes connections from the edge only).
       const bool tls = TlsReachable(host, entry.owner);
-      if (!tls && TlsCovered(host)) {
-        // Another namespace's wildcard certificate answers this name: over HTTPS it must be
-        // a 404 of its own, never fall into that namespace's wildcard virtual host.
-        auto* vhost = edge_tls_routes.add_virtual_hosts();
-        vhost->set_name(host);
-        AddDomains(host, *vhost);
-      }
-      uint8_t schemes = 0;
+      uint8_t schemes = 0;  // the schemes some route serves
       std::vector<RouteEntry*> served;
       const uint8_t reachable = tls ? kBothSchemes : kHttp;
       for (RouteEntry& route : kept) {
         if ((route.schemes & reachable) == 0) {
-          Report(*route.origin, absl::StrCat("host \"", host,
-                                             "\" has no certificate of its namespace, and "
-                                             "routes of this object serve HTTPS only; they are "
-                                             "not routed for it"));
+          // Said only by an object that names this host (not by a wildcard's IngressRoute
+          // whose routes were copied here).
+          if (FindClaim(route.origin, host) != nullptr) {
+            Report(*route.origin, absl::StrCat("host \"", host,
+                                               "\" has no certificate of its namespace, and "
+                                               "routes of this object serve HTTPS only; they are "
+                                               "not routed for it"));
+          }
           continue;
         }
         schemes |= route.schemes & reachable;
@@ -1982,7 +1989,10 @@ class Translator {
         for (const Backend& b : route.backends) AddServiceCluster(out, emitted, b);
         served.push_back(&route);
       }
-      if (kept.empty()) schemes = kHttp;  // an empty host still answers 404 itself
+      // Every owned host has its own virtual host on HTTP, and on HTTPS wherever a
+      // certificate answers its name: without routes it is a 404 of its own, never a fall
+      // into another namespace's wildcard.
+      const bool https_vhost = (schemes & kHttps) != 0 || tls || TlsCovered(host);
       auto add_vhost = [&](RouteConfiguration& config) {
         auto* vhost = config.add_virtual_hosts();
         vhost->set_name(host);
@@ -2000,8 +2010,9 @@ class Translator {
           *vhost->add_routes() = std::move(route->route);
         }
         for (uint8_t scheme : {kHttp, kHttps}) {
-          if ((schemes & scheme) == 0) continue;
+          if (scheme == kHttps && !https_vhost) continue;
           auto* edge_vhost = add_vhost(scheme == kHttp ? edge_routes : edge_tls_routes);
+          if ((schemes & scheme) == 0) continue;
           Route* route = edge_vhost->add_routes();
           route->set_name(absl::StrCat("to the app tier of namespace ", entry.owner));
           route->mutable_match()->set_prefix("/");
@@ -2011,8 +2022,9 @@ class Translator {
         }
       } else {
         for (uint8_t scheme : {kHttps, kHttp}) {
-          if ((schemes & scheme) == 0) continue;
+          if (scheme == kHttps && !https_vhost) continue;
           auto* vhost = add_vhost(scheme == kHttp ? edge_routes : edge_tls_routes);
+          if ((schemes & scheme) == 0) continue;  // a 404 of its own
           for (RouteEntry* route : served) {
             if ((route->schemes & scheme) == 0) continue;
             // The HTTP copy is the last use: it may take the message.

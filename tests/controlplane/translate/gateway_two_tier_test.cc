@@ -1003,22 +1003,40 @@ spec:
   parentRefs: [{name: edge, namespace: strata-system, sectionName: https}]
   hostnames: [shop.wild.example]
   rules: [{backendRefs: [{name: web, port: 80}]}]
+)") + HttpRoute("shop", "both", R"(
+  parentRefs:
+  - {name: edge, namespace: strata-system, sectionName: http}
+  - {name: edge, namespace: strata-system, sectionName: https}
+  hostnames: [both.wild.example]
+  rules: [{backendRefs: [{name: api, port: 80}]}]
 )")),
       Options());
   ExpectProxyAccepts(config.edge);
   EXPECT_THAT(ParentConditions(config, "shop", "app"),
               ElementsAre("Accepted=True/Accepted", "ResolvedRefs=True/ResolvedRefs"));
   // A certificate serves the hostnames of the routes attached through its listener.
-  EXPECT_THAT(Chains(config.edge), ElementsAre("tls/strata-system/wild: shop.wild.example"));
+  EXPECT_THAT(Chains(config.edge),
+              ElementsAre("tls/strata-system/wild: both.wild.example,shop.wild.example"));
+  // Attached through both: served on both.
+  EXPECT_EQ(AtEdge(config, "both.wild.example", "/"), "svc/shop/api/80");
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "both.wild.example", "/"), "svc/shop/api/80");
   EXPECT_EQ(AtEdge(config, "shop.wild.example", "/x"), "redirect https://shop.wild.example/x");
   EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "shop.wild.example", "/x"), "svc/shop/web/80");
+  // Each listener has only its own routes: no redirect over HTTPS, no app over HTTP.
+  for (const auto& routes : config.edge.routes) {
+    for (const auto& vhost : routes.virtual_hosts()) {
+      if (vhost.name() != "shop.wild.example") continue;
+      ASSERT_EQ(vhost.routes_size(), 1) << routes.name();
+      EXPECT_EQ(vhost.routes(0).has_redirect(), routes.name() == kEdgeListenerName);
+    }
+  }
 
   const GatewayStatus& gateway = config.gateway_api.gateways.at(0);
   ASSERT_EQ(gateway.listeners.size(), 4u);
   EXPECT_THAT(Conditions(gateway.listeners[1].conditions),
               ElementsAre("Accepted=True/Accepted", "Conflicted=False/NoConflicts",
                           "ResolvedRefs=True/ResolvedRefs", "Programmed=True/Programmed"));
-  EXPECT_EQ(gateway.listeners[1].attached_routes, 1);
+  EXPECT_EQ(gateway.listeners[1].attached_routes, 2);
   // Another namespace's Secret needs a ReferenceGrant there.
   EXPECT_THAT(Conditions(gateway.listeners[2].conditions),
               ElementsAre("Accepted=True/Accepted", "Conflicted=False/NoConflicts",

@@ -272,5 +272,68 @@ TEST(TlsTwoTierTest, AHostHeaderUnlikeTheSniNeverReachesAnotherNamespace) {
   EXPECT_EQ(AtEdge(config, "b.wild.example", "/"), "svc/blog/web/80");
 }
 
+TEST(TlsTwoTierTest, AHostWithoutRoutesForAProtocolIsA404OfItsOwn) {
+  const TestPki& pki = TestPki::Get();
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(Service("shop", "web", 8080, {"10.0.1.1"}) +
+            Service("blog", "web", 8080, {"10.0.2.1"}) + Secret("shop", "wild", pki.wild) +
+            Secret("blog", "own", pki.a) +
+            // blog's older hosts: one HTTPS-only without a certificate, one with a certificate
+            // whose only route is HTTP-only.
+            IngressRoute("blog", "secure", R"(
+  - match: Host(`s.wild.example`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+)",
+                         "  tls: {}\n") +
+            IngressRoute("blog", "plain", R"(
+  - match: Host(`p.wild.example`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+)",
+                         "  entryPoints: [web]\n") +
+            WithTls(Ingress("blog", "cert", "p.wild.example", {{"/x?", "Prefix", "web"}}),
+                    {"p.wild.example"}, "own") +
+            // shop's wildcard, with a certificate, claimed later: it never gets blog's hosts.
+            // (Undated, as blog's objects: the tie goes to namespace blog.)
+            WithTls(Ingress("shop", "front", "*.wild.example", {{"/", "Prefix", "web"}}),
+                    {"*.wild.example"}, "wild")),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_EQ(AtEdge(config, "s.wild.example", "/"), "404");
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "s.wild.example", "/"), "404");
+  EXPECT_EQ(AtEdge(config, "p.wild.example", "/"), "svc/blog/web/80");
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "p.wild.example", "/"), "404");
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "x.wild.example", "/"), "svc/shop/web/80");
+  EXPECT_THAT(ProblemsOf(config, "IngressRoute", "blog", "secure"),
+              ElementsAre("host \"s.wild.example\" has no certificate of its namespace, and "
+                          "routes of this object serve HTTPS only; they are not routed for it"));
+}
+
+TEST(TlsTwoTierTest, OnlyTheCertificateTheProxyPresentsMakesAHostReachable) {
+  const TestPki& pki = TestPki::Get();
+  // shop owns x.b.wild.example (older) and *.wild.example with a certificate; blog owns
+  // *.b.wild.example with its own. A client asking for x.b.wild.example gets blog's
+  // certificate (the longest wildcard), so shop's host must not be served over it.
+  const TwoTierConfig config =
+      TranslateTwoTier(Parse(Service("shop", "web", 8080, {"10.0.1.1"}) +
+                             Service("blog", "web", 8080, {"10.0.2.1"}) +
+                             Secret("shop", "wild", pki.wild) + Secret("blog", "deeper", pki.b) +
+                             Ingress("shop", "exact", "x.b.wild.example", {{"/", "Prefix", "web"}},
+                                     "2026-01-01T00:00:00Z") +
+                             WithTls(Ingress("shop", "front", "*.wild.example",
+                                             {{"/", "Prefix", "web"}}, "2026-01-01T00:00:00Z"),
+                                     {"*.wild.example"}, "wild") +
+                             WithTls(Ingress("blog", "front", "*.b.wild.example",
+                                             {{"/", "Prefix", "web"}}, "2026-02-01T00:00:00Z"),
+                                     {"*.b.wild.example"}, "deeper")),
+                       Options());
+  EXPECT_THAT(Chains(config.edge),
+              ElementsAre("tls/blog/deeper: *.b.wild.example", "tls/shop/wild: *.wild.example"));
+  EXPECT_EQ(AtEdge(config, "x.b.wild.example", "/"), "svc/shop/web/80");
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "x.b.wild.example", "/"), "404");
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "y.b.wild.example", "/"), "svc/blog/web/80");
+}
+
 }  // namespace
 }  // namespace strata::translate
