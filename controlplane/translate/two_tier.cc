@@ -116,6 +116,11 @@ struct Claim {
   // Set by ResolveOwnership.
   bool accepted = false;
   std::string refusal;
+  // By scheme (0 HTTP, 1 HTTPS): what the claim leaves out below its wildcard when reached
+  // over that scheme; none when it does not serve the scheme. A Gateway's listeners of one
+  // port compete for a name, those of the other port do not.
+  std::array<std::optional<std::set<std::string>>, 2> scheme_uncovered = {std::set<std::string>(),
+                                                                          std::set<std::string>()};
 };
 
 std::string Describe(const Origin& origin) {
@@ -280,6 +285,9 @@ class Translator {
     bool deep = false;  // some accepted claim is a Gateway API wildcard
     // Names below this wildcard no accepted claim covers (see HostClaim::uncovered).
     std::optional<std::set<std::string>> uncovered;
+    // The same by scheme (0 HTTP, 1 HTTPS), from the claims that serve it; none when no
+    // claim serves the scheme.
+    std::array<std::optional<std::set<std::string>>, 2> scheme_uncovered;
     std::vector<RouteEntry> routes;
   };
   struct AppTier {
@@ -1055,6 +1063,8 @@ class Translator {
     std::set<std::string> hosts;
     std::map<std::string, std::optional<std::set<std::string>>> uncovered_by_host;
     std::map<std::string, uint8_t> schemes_by_host;  // through HTTP and/or HTTPS listeners
+    std::map<std::string, std::array<std::optional<std::set<std::string>>, 2>>
+        scheme_uncovered_by_host;
     std::vector<std::pair<std::string, ObjectKey>> certificates;  // (host, Secret) via HTTPS
     for (const source::ParentReference& written : route.parent_refs) {
       source::ParentReference ref = written;
@@ -1114,6 +1124,7 @@ class Translator {
                 Uncovered(gateway, listener.port, listener_host, host);
             const std::string normalised = NormalizeClaimedHost(host);
             NarrowTo(uncovered_by_host[normalised], uncovered);
+            NarrowTo(scheme_uncovered_by_host[normalised][scheme == kHttps ? 1 : 0], uncovered);
             schemes_by_host[normalised] |= scheme;
             if (scheme == kHttps && !host.empty()) {
               certificates.emplace_back(host, *gateway.listener_secret[i]);
@@ -1152,6 +1163,7 @@ class Translator {
       Claim& claim = ClaimFor(info.origin, host, absl::StartsWith(host, "*."));
       const std::string normalised = NormalizeClaimedHost(host);
       claim.uncovered = uncovered_by_host[normalised].value_or(std::set<std::string>());
+      claim.scheme_uncovered = scheme_uncovered_by_host[normalised];
       for (const RouteEntry& entry : entries) {
         claim.routes.push_back(entry);
         claim.routes.back().schemes = schemes_by_host[normalised];
@@ -1663,7 +1675,16 @@ class Translator {
     auto [it, inserted] = claim_index_.try_emplace(
         std::make_tuple(origin->kind, origin->namespace_, origin->name, normalised),
         claims_.size());
-    if (inserted) claims_.push_back(Claim{origin, normalised, any_depth, {}, {}, false, ""});
+    if (inserted) {
+      claims_.push_back(Claim{origin,
+                              normalised,
+                              any_depth,
+                              {},
+                              {},
+                              false,
+                              "",
+                              {std::set<std::string>(), std::set<std::string>()}});
+    }
     claims_[it->second].any_depth |= any_depth;
     return claims_[it->second];
   }
@@ -1696,6 +1717,11 @@ class Translator {
       HostRoutes& entry = hosts_[claim.host];
       entry.deep |= claim.any_depth;
       NarrowTo(entry.uncovered, claim.uncovered);
+      for (size_t scheme = 0; scheme < 2; ++scheme) {
+        if (claim.scheme_uncovered[scheme].has_value()) {
+          NarrowTo(entry.scheme_uncovered[scheme], *claim.scheme_uncovered[scheme]);
+        }
+      }
       for (RouteEntry& entry : claim.routes) routes.push_back(std::move(entry));
     }
   }
@@ -1865,16 +1891,24 @@ class Translator {
 
   // Whether an accepted wildcard claim covers `host` (one label below it, or any depth for
   // a Gateway API wildcard, unless its claims leave `host` out).
-  bool CoveredByClaim(const std::string& host) const { return CoveringClaim(host) != nullptr; }
+  // With `scheme` (0 HTTP, 1 HTTPS): a claim that serves that scheme and covers `host` there.
+  bool CoveredByClaim(const std::string& host, std::optional<size_t> scheme = std::nullopt) const {
+    return CoveringClaim(host, scheme) != nullptr;
+  }
 
-  // The accepted wildcard claim that covers `host`, or null.
-  const HostRoutes* CoveringClaim(const std::string& host) const {
+  // The accepted wildcard claim that covers `host` (over `scheme`, when given), or null.
+  const HostRoutes* CoveringClaim(const std::string& host,
+                                  std::optional<size_t> scheme = std::nullopt) const {
     const std::vector<std::string> above = WildcardsAbove(host);
     for (size_t k = 0; k < above.size(); ++k) {
       auto it = hosts_.find(above[k]);
+      if (it == hosts_.end()) continue;
       const bool exact_below = k == 0 && !absl::StartsWith(host, "*");
-      if (it != hosts_.end() && (exact_below || it->second.deep) &&
-          !(it->second.uncovered.has_value() && it->second.uncovered->contains(host))) {
+      const std::optional<std::set<std::string>>& uncovered =
+          scheme.has_value() ? it->second.scheme_uncovered[*scheme] : it->second.uncovered;
+      if (scheme.has_value() && !uncovered.has_value()) continue;  // not over that scheme
+      if ((exact_below || it->second.deep) &&
+          !(uncovered.has_value() && uncovered->contains(host))) {
         return &it->second;
       }
     }
@@ -2047,7 +2081,7 @@ class Translator {
         for (const std::string& reserved : served) {
           if (reserved.empty()) continue;
           const std::string host = NormalizeClaimedHost(reserved);
-          if (hosts_.contains(host) || CoveredByClaim(host) ||
+          if (hosts_.contains(host) || CoveredByClaim(host, https ? 1 : 0) ||
               !reserved_.emplace(https, host).second) {
             continue;
           }

@@ -1054,5 +1054,35 @@ spec:
             "type kubernetes.io/tls");
 }
 
+TEST(GatewayTwoTierTest, ListenerPrecedenceIsPerPort) {
+  const tls::testing::TestPki& pki = tls::testing::TestPki::Get();
+  // Over HTTP a more specific listener holds b.wild.example (404 until a route has it); over
+  // HTTPS there is no such listener, so the wildcard route covers it.
+  const TwoTierConfig config = TranslateTwoTier(
+      Parse(
+          Gateway(
+              R"(  - {name: http, port: 80, protocol: HTTP, hostname: "*.wild.example", allowedRoutes: {namespaces: {from: All}}}
+  - {name: http-b, port: 80, protocol: HTTP, hostname: b.wild.example, allowedRoutes: {namespaces: {from: All}}}
+  - name: https
+    port: 443
+    protocol: HTTPS
+    hostname: "*.wild.example"
+    tls: {certificateRefs: [{name: wild}]}
+    allowedRoutes: {namespaces: {from: All}}
+)") + TlsSecret("strata-system", "wild", pki.wild.cert_pem, pki.wild.key_pem) +
+          kShopServices + HttpRoute("shop", "app", R"(
+  parentRefs:
+  - {name: edge, namespace: strata-system, sectionName: http}
+  - {name: edge, namespace: strata-system, sectionName: https}
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+)")),
+      Options());
+  ExpectProxyAccepts(config.edge);
+  EXPECT_EQ(AtEdge(config, "c.wild.example", "/"), "svc/shop/web/80");
+  EXPECT_EQ(AtEdge(config, "b.wild.example", "/"), "404");
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "c.wild.example", "/"), "svc/shop/web/80");
+  EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "b.wild.example", "/"), "svc/shop/web/80");
+}
+
 }  // namespace
 }  // namespace strata::translate
