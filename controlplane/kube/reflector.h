@@ -21,14 +21,14 @@ namespace strata::kube {
 
 // A kind of the Kubernetes API, as its URLs name it.
 struct ResourceType {
-  ResourceType(std::string group_in, std::string version_in, std::string plural_in,
-               std::string kind_in, bool optional_in = false, std::string field_selector_in = "")
-      : group(std::move(group_in)),
-        version(std::move(version_in)),
-        plural(std::move(plural_in)),
-        kind(std::move(kind_in)),
-        optional(optional_in),
-        field_selector(std::move(field_selector_in)) {}
+  ResourceType(std::string group, std::string version, std::string plural, std::string kind,
+               bool optional = false, std::string field_selector = "")
+      : group(std::move(group)),
+        version(std::move(version)),
+        plural(std::move(plural)),
+        kind(std::move(kind)),
+        optional(optional),
+        field_selector(std::move(field_selector)) {}
 
   std::string group;    // "" for the core group
   std::string version;  // "v1"

@@ -1775,6 +1775,7 @@ class Translator {
   // answers its name, or the HTTPS routes have a wildcard virtual host above it (reached with
   // the SNI of one name and the Host of another).
   bool TlsCovered(const std::string& host) const {
+    if (tls_hosts_.empty()) return false;
     if (tls_hosts_.contains(host)) return true;
     for (const std::string& wildcard : WildcardsAbove(host)) {
       if (tls_hosts_.contains(wildcard)) return true;
@@ -2027,14 +2028,15 @@ class Translator {
       // certificate answers its name: without routes it is a 404 of its own, never a fall
       // into another namespace's wildcard.
       const bool https_vhost = (schemes & kHttps) != 0 || tls || TlsCovered(host);
-      auto add_vhost = [&](RouteConfiguration& config) {
+      // (Not capturing `host`: clang 14 cannot capture a structured binding.)
+      auto add_vhost = [](RouteConfiguration& config, const std::string& name) {
         auto* vhost = config.add_virtual_hosts();
-        vhost->set_name(host);
-        AddDomains(host, *vhost);
+        vhost->set_name(name);
+        AddDomains(name, *vhost);
         return vhost;
       };
       if (two_tier) {
-        auto* vhost = add_vhost(app_routes[entry.owner]);
+        auto* vhost = add_vhost(app_routes[entry.owner], host);
         for (RouteEntry* route : served) {
           if (route->schemes != kBothSchemes) {
             HeaderMatcher* proto = route->route.mutable_match()->add_headers();
@@ -2045,7 +2047,7 @@ class Translator {
         }
         for (uint8_t scheme : {kHttp, kHttps}) {
           if (scheme == kHttps && !https_vhost) continue;
-          auto* edge_vhost = add_vhost(scheme == kHttp ? edge_routes : edge_tls_routes);
+          auto* edge_vhost = add_vhost(scheme == kHttp ? edge_routes : edge_tls_routes, host);
           if ((schemes & scheme) == 0) continue;
           Route* route = edge_vhost->add_routes();
           route->set_name(absl::StrCat("to the app tier of namespace ", entry.owner));
@@ -2057,7 +2059,7 @@ class Translator {
       } else {
         for (uint8_t scheme : {kHttps, kHttp}) {
           if (scheme == kHttps && !https_vhost) continue;
-          auto* vhost = add_vhost(scheme == kHttp ? edge_routes : edge_tls_routes);
+          auto* vhost = add_vhost(scheme == kHttp ? edge_routes : edge_tls_routes, host);
           if ((schemes & scheme) == 0) continue;  // a 404 of its own
           for (RouteEntry* route : served) {
             if ((route->schemes & scheme) == 0) continue;
