@@ -70,7 +70,8 @@ ABSL_FLAG(std::string, proxy_listen_address, "0.0.0.0",
 ABSL_FLAG(int, edge_http_port, 8080, "Port of the edge proxies' HTTP listener.");
 ABSL_FLAG(int, edge_https_port, 8443,
           "Port of the edge proxies' HTTPS listener (present while some host has a "
-          "certificate: an Ingress spec.tls entry naming a kubernetes.io/tls Secret).");
+          "certificate: from an Ingress spec.tls entry, an IngressRoute tls.secretName or a "
+          "Gateway HTTPS listener).");
 ABSL_FLAG(std::string, edge_service, "strata-system/strata-edge",
           "namespace/name of the Service whose endpoints are the edge proxies: the only "
           "addresses app tiers accept PROXY protocol from.");

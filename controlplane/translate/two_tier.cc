@@ -102,6 +102,9 @@ struct RouteEntry {
   // wildcards match any depth.
   bool one_label = true;
   uint8_t schemes = kBothSchemes;
+  // A redirect that keeps the listener's port (it names neither scheme nor port): made for
+  // HTTP; its HTTPS copy keeps the HTTPS listener's port.
+  bool redirect_keeps_port = false;
 
   auto SortKey() const { return std::tie(source_rank, order, created, namespace_, name, position); }
 };
@@ -1272,6 +1275,8 @@ class Translator {
       if (problem.empty() && redirect != nullptr) {
         problem = SetRedirect(*redirect->request_redirect, match, options_.gateway_http_port,
                               entry.route);
+        entry.redirect_keeps_port = redirect->request_redirect->scheme.empty() &&
+                                    !redirect->request_redirect->port.has_value();
       } else if (problem.empty()) {
         if (backends.empty() || invalid_weight > 0) {
           // Every request, or the invalid backends' share of them, gets 500. The share is a
@@ -2037,11 +2042,23 @@ class Translator {
       };
       if (two_tier) {
         auto* vhost = add_vhost(app_routes[entry.owner], host);
+        auto only = [](Route& route, const char* proto) {
+          HeaderMatcher* header = route.mutable_match()->add_headers();
+          header->set_name("x-forwarded-proto");
+          header->mutable_string_match()->set_exact(proto);
+        };
         for (RouteEntry* route : served) {
+          if (tls && route->redirect_keeps_port && (route->schemes & kHttps) != 0) {
+            // The HTTPS requests' redirect keeps the HTTPS port: a route of its own first.
+            Route* https = vhost->add_routes();
+            *https = route->route;
+            https->mutable_redirect()->set_port_redirect(options_.gateway_https_port);
+            only(*https, "https");
+            if ((route->schemes & kHttp) == 0) continue;
+            route->schemes = kHttp;
+          }
           if (route->schemes != kBothSchemes) {
-            HeaderMatcher* proto = route->route.mutable_match()->add_headers();
-            proto->set_name("x-forwarded-proto");
-            proto->mutable_string_match()->set_exact(route->schemes == kHttp ? "http" : "https");
+            only(route->route, route->schemes == kHttp ? "http" : "https");
           }
           *vhost->add_routes() = std::move(route->route);
         }
@@ -2067,7 +2084,11 @@ class Translator {
             if (scheme == kHttp) {
               *vhost->add_routes() = std::move(route->route);
             } else {
-              *vhost->add_routes() = route->route;
+              Route* copy = vhost->add_routes();
+              *copy = route->route;
+              if (route->redirect_keeps_port) {
+                copy->mutable_redirect()->set_port_redirect(options_.gateway_https_port);
+              }
             }
           }
         }

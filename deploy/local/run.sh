@@ -11,6 +11,7 @@ bazel build -c opt //controlplane:strata-controlplane //controlplane/ctl:strata-
   //dataplane:strata-proxy
 bin=$(bazel info -c opt bazel-bin)
 logs=$(mktemp -d /tmp/strata-local.XXXXXX)
+https_try=""
 if [[ -z ${MANIFESTS:-} ]]; then
   MANIFESTS=$logs/manifests
   mkdir -p "$MANIFESTS"
@@ -28,6 +29,8 @@ data:
   tls.crt: $(base64 -w0 "$logs/shop-tls.pem")
   tls.key: $(base64 -w0 "$logs/shop-tls.key")
 SECRET
+  https_try="
+  curl --cacert $logs/shop-tls.pem https://shop.localhost:8443/  # HTTPS, shop's certificate"
 fi
 
 pids=()
@@ -73,8 +76,7 @@ strata is running both tiers on 127.0.0.1 (logs in $logs/):
   control plane xDS :18000, metrics http://127.0.0.1:9901/metrics
   manifests    $MANIFESTS (edit them: changes apply within a second)
 Try:
-  curl http://shop.localhost:8080/          # edge → shop's app tier → shop/web
-  curl --cacert $logs/shop-tls.pem https://shop.localhost:8443/  # HTTPS, shop's certificate
+  curl http://shop.localhost:8080/          # edge → shop's app tier → shop/web${https_try}
   curl http://shop.localhost:8080/api/cart  # → shop/api (Ingress Prefix /api)
   curl http://blog.localhost:8080/          # edge → blog/web (IngressRoute, no app tier)
   curl http://news.localhost:8080/          # edge → blog/web (Gateway API HTTPRoute)

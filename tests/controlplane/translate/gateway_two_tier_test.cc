@@ -1084,5 +1084,55 @@ TEST(GatewayTwoTierTest, ListenerPrecedenceIsPerPort) {
   EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "b.wild.example", "/"), "svc/shop/web/80");
 }
 
+// The port a path-only redirect keeps, per route configuration and X-Forwarded-Proto.
+std::vector<std::string> RedirectPorts(const XdsResources& resources, const std::string& host) {
+  std::vector<std::string> out;
+  for (const auto& routes : resources.routes) {
+    for (const auto& vhost : routes.virtual_hosts()) {
+      if (vhost.name() != host) continue;
+      for (const auto& route : vhost.routes()) {
+        std::string proto = "any";
+        for (const auto& header : route.match().headers()) {
+          if (header.name() == "x-forwarded-proto") proto = header.string_match().exact();
+        }
+        out.push_back(absl::StrCat(routes.name(), " ", proto, " ",
+                                   route.has_redirect() ? route.redirect().port_redirect() : 0));
+      }
+    }
+  }
+  return out;
+}
+
+TEST(GatewayTwoTierTest, ARedirectKeepsThePortOfTheListenerTheRequestCameThrough) {
+  const tls::testing::TestPki& pki = tls::testing::TestPki::Get();
+  const std::string objects =
+      Gateway(
+          R"(  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+  - name: https
+    port: 443
+    protocol: HTTPS
+    tls: {certificateRefs: [{name: wild}]}
+    allowedRoutes: {namespaces: {from: All}}
+)") + TlsSecret("strata-system", "wild", pki.wild.cert_pem, pki.wild.key_pem) +
+      kShopServices + HttpRoute("shop", "moved", R"(
+  parentRefs:
+  - {name: edge, namespace: strata-system, sectionName: http}
+  - {name: edge, namespace: strata-system, sectionName: https}
+  hostnames: [moved.wild.example]
+  rules:
+  - filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}}}]
+)");
+  // Single tier: one route per listener.
+  const TwoTierConfig single = TranslateTwoTier(Parse(objects), Options());
+  EXPECT_THAT(RedirectPorts(single.edge, "moved.wild.example"),
+              ElementsAre("edge-http any 80", "edge-https any 443"));
+  // Two tiers: the app tier tells them apart by X-Forwarded-Proto.
+  const TwoTierConfig tiers = TranslateTwoTier(
+      Parse(objects + EdgeTier({"10.0.0.7"}) + AppTier("shop", 8081, {"10.0.1.5"})), Options());
+  ExpectProxyAccepts(tiers.apps.at("shop"));
+  EXPECT_THAT(RedirectPorts(tiers.apps.at("shop"), "moved.wild.example"),
+              ElementsAre("app-http https 443", "app-http http 80"));
+}
+
 }  // namespace
 }  // namespace strata::translate
