@@ -31,6 +31,7 @@
 #include "common/status_macros.h"
 #include "common/tls_key_pair.h"
 #include "common/yaml_json.h"
+#include "controlplane/source/names.h"
 #include "controlplane/source/scoped_fd.h"
 #include "controlplane/translate/traefik_rule.h"
 #include "nlohmann/json.hpp"
@@ -62,24 +63,6 @@ constexpr absl::string_view kProtocolRule = "must be TCP, UDP or SCTP";
 // ---- Name rules, as Kubernetes validates them.
 
 bool IsLowerAlnum(char c) { return absl::ascii_islower(c) || absl::ascii_isdigit(c); }
-
-// RFC 1123 label, or RFC 1035 label if `start_with_letter`.
-bool IsDnsLabel(absl::string_view s, bool start_with_letter) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!IsLowerAlnum(c) && c != '-') return false;
-  }
-  if (start_with_letter ? !absl::ascii_islower(s.front()) : !IsLowerAlnum(s.front())) return false;
-  return IsLowerAlnum(s.back());
-}
-
-bool IsDnsSubdomain(absl::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
-  for (absl::string_view label : absl::StrSplit(s, '.')) {
-    if (!IsDnsLabel(label, /*start_with_letter=*/false)) return false;
-  }
-  return true;
-}
 
 // IANA service name, the rule for named target ports.
 bool IsPortName(absl::string_view s) {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "controlplane/translate/service_endpoints.h"
+#include "controlplane/source/names.h"
 #include "controlplane/translate/two_tier.h"
 #include "google/protobuf/struct.pb.h"
 
@@ -14,7 +14,7 @@ std::string TierNodeGrouper::GroupOf(const envoy::config::core::v3::Node& node) 
   const auto& fields = node.metadata().fields();
   auto it = fields.find("namespace");
   if (it == fields.end() || it->second.kind_case() != google::protobuf::Value::kStringValue ||
-      !IsDnsLabel(it->second.string_value())) {
+      !source::IsDnsLabel(it->second.string_value())) {
     return kNoGroup;
   }
   return AppGroup(it->second.string_value());

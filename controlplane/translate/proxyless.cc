@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "controlplane/source/names.h"
 #include "controlplane/translate/service_endpoints.h"
 #include "envoy/config/listener/v3/api_listener.pb.h"
 #include "envoy/config/route/v3/route_components.pb.h"
@@ -87,7 +88,7 @@ XdsResources TranslateProxyless(const source::ClusterState& state) {
           service_ref, ": type ExternalName has no endpoints for proxyless gRPC; skipped"));
       continue;
     }
-    if (!IsDnsLabel(service.namespace_) || !IsDnsLabel(service.name)) {
+    if (!source::IsDnsLabel(service.namespace_) || !source::IsDnsLabel(service.name)) {
       out.warnings.push_back(
           absl::StrCat(service_ref, ": namespace or name is not a DNS label; skipped"));
       continue;

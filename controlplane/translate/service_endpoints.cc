@@ -47,14 +47,6 @@ std::string SliceRef(const source::EndpointSlice& slice) {
 
 }  // namespace
 
-bool IsDnsLabel(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') return false;
-  }
-  return s.front() != '-' && s.back() != '-';
-}
-
 bool IsTcp(const std::string& protocol) { return protocol.empty() || protocol == "TCP"; }
 
 ConfigSource AdsConfigSource() {

@@ -15,9 +15,6 @@
 // Pieces every translation shares: Service endpoints from EndpointSlices, EDS clusters.
 namespace strata::translate {
 
-// RFC 1123 label: what Kubernetes accepts for namespace names (Service names are stricter).
-bool IsDnsLabel(std::string_view s);
-
 // Kubernetes defaults an absent protocol to TCP.
 bool IsTcp(const std::string& protocol);
 

@@ -24,7 +24,7 @@ fi
 LLHTTP_C="/usr/share/llhttp/api.c /usr/share/llhttp/http.c /usr/share/llhttp/llhttp.c"
 FUZZERS=(
   "yaml_json_fuzzer|common/yaml_json.cc|yaml-0.1 nlohmann_json absl_status absl_statusor absl_strings absl_str_format|"
-  "manifest_parser_fuzzer|common/yaml_json.cc controlplane/source/manifest_parser.cc controlplane/translate/traefik_rule.cc controlplane/translate/regex_check.cc|yaml-0.1 nlohmann_json re2 absl_status absl_statusor absl_strings absl_str_format absl_time|"
+  "manifest_parser_fuzzer|common/yaml_json.cc common/tls_key_pair.cc controlplane/source/manifest_parser.cc controlplane/source/names.cc controlplane/translate/traefik_rule.cc controlplane/translate/regex_check.cc|yaml-0.1 nlohmann_json re2 libssl libcrypto absl_status absl_statusor absl_strings absl_str_format absl_time|"
   "proxy_protocol_fuzzer|dataplane/net/proxy_protocol.cc dataplane/net/address.cc|absl_strings absl_str_format absl_status absl_statusor|"
   "traefik_rule_fuzzer|controlplane/translate/traefik_rule.cc controlplane/translate/regex_check.cc|re2 absl_status absl_statusor absl_strings absl_str_format|"
   "watch_decoder_fuzzer|controlplane/kube/watch_decoder.cc|nlohmann_json absl_status absl_statusor absl_strings|"
