@@ -601,9 +601,10 @@ class Translator {
                             "\": HTTP, \"", kWebSecureEntryPoint, "\": HTTPS); ignored"));
       }
     }
+    const bool web_only = schemes == kHttp;
     if (ir.tls) schemes &= kHttps;
     if (schemes == 0) {
-      Report(*origin, ir.tls
+      Report(*origin, ir.tls && web_only
                           ? absl::StrCat("spec.tls with only the entry point \"", kWebEntryPoint,
                                          "\": strata serves TLS on \"", kWebSecureEntryPoint,
                                          "\" only; not routed")

@@ -335,5 +335,33 @@ TEST(TlsTwoTierTest, OnlyTheCertificateTheProxyPresentsMakesAHostReachable) {
   EXPECT_EQ(Route(config.edge, kEdgeTlsListenerName, "y.b.wild.example", "/"), "svc/blog/web/80");
 }
 
+TEST(TlsTwoTierTest, IngressRoutesOnNoEntryPointOfTheEdgeAreReported) {
+  const TwoTierConfig config =
+      TranslateTwoTier(Parse(Service("shop", "web", 8080, {"10.0.1.1"}) +
+                             IngressRoute("shop", "tls-on-web", R"(
+  - match: Host(`a.example`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+)",
+                                          "  entryPoints: [web]\n  tls: {}\n") +
+                             IngressRoute("shop", "elsewhere", R"(
+  - match: Host(`b.example`)
+    kind: Rule
+    services: [{name: web, port: 80}]
+)",
+                                          "  entryPoints: [metrics]\n")),
+                       Options());
+  EXPECT_THAT(ProblemsOf(config, "IngressRoute", "shop", "tls-on-web"),
+              ElementsAre("spec.tls with only the entry point \"web\": strata serves TLS on "
+                          "\"websecure\" only; not routed"));
+  EXPECT_THAT(ProblemsOf(config, "IngressRoute", "shop", "elsewhere"),
+              ElementsAre("spec.entryPoints [metrics]: none is an entry point of strata's edge; "
+                          "not routed",
+                          "spec.entryPoints: \"metrics\" is not an entry point of strata's edge "
+                          "(\"web\": HTTP, \"websecure\": HTTPS); ignored"));
+  // The hosts stay claimed: 404, not another namespace's.
+  EXPECT_EQ(AtEdge(config, "a.example", "/"), "404");
+}
+
 }  // namespace
 }  // namespace strata::translate
