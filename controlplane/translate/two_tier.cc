@@ -1065,8 +1065,8 @@ class Translator {
   void AddHttpRoute(const source::HttpRoute& route) {
     HttpRouteInfo info;
     std::set<std::string> hosts;
-    std::map<std::string, std::optional<std::set<std::string>>> uncovered_by_host;
-    std::map<std::string, uint8_t> schemes_by_host;  // through HTTP and/or HTTPS listeners
+    // Normalised host → by scheme (0 HTTP, 1 HTTPS), what its wildcard leaves out; none for
+    // a scheme it did not attach through.
     std::map<std::string, std::array<std::optional<std::set<std::string>>, 2>>
         scheme_uncovered_by_host;
     std::vector<std::pair<std::string, ObjectKey>> certificates;  // (host, Secret) via HTTPS
@@ -1123,13 +1123,12 @@ class Translator {
             if (TakenByMoreSpecificListener(gateway, listener.port, listener_host, host)) {
               continue;
             }
-            // Through several listeners a wildcard covers what any of them lets it cover.
+            // Through several listeners of one scheme a wildcard covers what any of them lets
+            // it cover.
             std::set<std::string> uncovered =
                 Uncovered(gateway, listener.port, listener_host, host);
             const std::string normalised = NormalizeClaimedHost(host);
-            NarrowTo(uncovered_by_host[normalised], uncovered);
             NarrowTo(scheme_uncovered_by_host[normalised][scheme == kHttps ? 1 : 0], uncovered);
-            schemes_by_host[normalised] |= scheme;
             if (scheme == kHttps && !host.empty()) {
               certificates.emplace_back(host, *gateway.listener_secret[i]);
             }
@@ -1166,11 +1165,19 @@ class Translator {
     for (const std::string& host : hosts) {
       Claim& claim = ClaimFor(info.origin, host, absl::StartsWith(host, "*."));
       const std::string normalised = NormalizeClaimedHost(host);
-      claim.uncovered = uncovered_by_host[normalised].value_or(std::set<std::string>());
       claim.scheme_uncovered = scheme_uncovered_by_host[normalised];
+      // Through several listeners a wildcard covers what any of them lets it cover.
+      std::optional<std::set<std::string>> uncovered;
+      for (const auto& by_scheme : claim.scheme_uncovered) {
+        if (by_scheme.has_value()) NarrowTo(uncovered, *by_scheme);
+      }
+      claim.uncovered = uncovered.value_or(std::set<std::string>());
+      // Served over the schemes of the listeners it attached through.
+      const uint8_t schemes = (claim.scheme_uncovered[0].has_value() ? kHttp : 0) |
+                              (claim.scheme_uncovered[1].has_value() ? kHttps : 0);
       for (const RouteEntry& entry : entries) {
         claim.routes.push_back(entry);
-        claim.routes.back().schemes = schemes_by_host[normalised];
+        claim.routes.back().schemes = schemes;
       }
     }
     for (auto& [host, secret] : certificates) {
