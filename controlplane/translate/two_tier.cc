@@ -208,11 +208,16 @@ void GuardWildcard(const std::string& host, RouteMatch& match) {
            absl::StrCat("(?i)[^.:]+\\.", RegexEscapeHostLabels(host.substr(2)), "\\.?(:[0-9]+)?"));
 }
 
-// The domains of a host's virtual host: as written and with a trailing dot (a fully
-// qualified "shop.example.com." is the same host, and must reach the same owner).
-void AddDomains(const std::string& host, envoy::config::route::v3::VirtualHost& vhost) {
-  vhost.add_domains(host);
-  if (host != "*") vhost.add_domains(absl::StrCat(host, "."));
+// A new virtual host of `config` for `host`, without routes (a 404 of its own until routes
+// are added). Its domains: the host as written and with a trailing dot (a fully qualified
+// "shop.example.com." is the same host, and must reach the same owner).
+envoy::config::route::v3::VirtualHost* AddVirtualHost(RouteConfiguration& config,
+                                                      const std::string& host) {
+  auto* vhost = config.add_virtual_hosts();
+  vhost->set_name(host);
+  vhost->add_domains(host);
+  if (host != "*") vhost->add_domains(absl::StrCat(host, "."));
+  return vhost;
 }
 
 void SetDirect503(Route& route, const std::string& why) {
@@ -2041,15 +2046,8 @@ class Translator {
       // certificate answers its name: without routes it is a 404 of its own, never a fall
       // into another namespace's wildcard.
       const bool https_vhost = (schemes & kHttps) != 0 || tls || TlsCovered(host);
-      // (Not capturing `host`: clang 14 cannot capture a structured binding.)
-      auto add_vhost = [](RouteConfiguration& config, const std::string& name) {
-        auto* vhost = config.add_virtual_hosts();
-        vhost->set_name(name);
-        AddDomains(name, *vhost);
-        return vhost;
-      };
       if (two_tier) {
-        auto* vhost = add_vhost(app_routes[entry.owner], host);
+        auto* vhost = AddVirtualHost(app_routes[entry.owner], host);
         auto only = [](Route& route, const char* proto) {
           HeaderMatcher* header = route.mutable_match()->add_headers();
           header->set_name("x-forwarded-proto");
@@ -2072,7 +2070,7 @@ class Translator {
         }
         for (uint8_t scheme : {kHttp, kHttps}) {
           if (scheme == kHttps && !https_vhost) continue;
-          auto* edge_vhost = add_vhost(scheme == kHttp ? edge_routes : edge_tls_routes, host);
+          auto* edge_vhost = AddVirtualHost(scheme == kHttp ? edge_routes : edge_tls_routes, host);
           if ((schemes & scheme) == 0) continue;
           Route* route = edge_vhost->add_routes();
           route->set_name(absl::StrCat("to the app tier of namespace ", entry.owner));
@@ -2084,7 +2082,7 @@ class Translator {
       } else {
         for (uint8_t scheme : {kHttps, kHttp}) {
           if (scheme == kHttps && !https_vhost) continue;
-          auto* vhost = add_vhost(scheme == kHttp ? edge_routes : edge_tls_routes, host);
+          auto* vhost = AddVirtualHost(scheme == kHttp ? edge_routes : edge_tls_routes, host);
           if ((schemes & scheme) == 0) continue;  // a 404 of its own
           for (RouteEntry* route : served) {
             if ((route->schemes & scheme) == 0) continue;
@@ -2116,9 +2114,7 @@ class Translator {
               !reserved_.emplace(https, host).second) {
             continue;
           }
-          auto* vhost = (https ? edge_tls_routes : edge_routes).add_virtual_hosts();
-          vhost->set_name(host);
-          AddDomains(host, *vhost);
+          AddVirtualHost(https ? edge_tls_routes : edge_routes, host);
         }
       }
     }
