@@ -135,6 +135,17 @@ ResourceConstSharedPtr MakeResource(ResourceType type, const google::protobuf::M
   return r;
 }
 
+ResourceConstSharedPtr MakeSerializedResource(ResourceType type, std::string name,
+                                              std::string serialized) {
+  auto r = std::make_shared<Resource>();
+  r->type = type;
+  r->name = std::move(name);
+  r->serialized = std::move(serialized);
+  r->hash = ContentHash(r->serialized);
+  r->version = absl::StrFormat("%016x", r->hash);
+  return r;
+}
+
 uint64_t SerializationCount() { return g_serializations.load(std::memory_order_relaxed); }
 
 }  // namespace strata::xds

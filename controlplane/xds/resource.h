@@ -73,6 +73,11 @@ inline ResourceConstSharedPtr MakeResource(
   return MakeResource(type, *message);
 }
 
+// A resource from bytes serialized elsewhere (deterministically), for a type whose resources
+// refer to nothing (RouteConfiguration, ClusterLoadAssignment, Secret).
+ResourceConstSharedPtr MakeSerializedResource(ResourceType type, std::string name,
+                                              std::string serialized);
+
 // How many resource serializations this process has done (each version of each resource is
 // serialized once, in MakeResource).
 uint64_t SerializationCount();

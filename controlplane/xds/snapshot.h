@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -24,11 +25,19 @@ class Snapshot {
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Create(
       std::vector<ResourceConstSharedPtr> resources);
 
+  // `base` with `upserts` added (replacing resources of the same type and name) and `removals`
+  // (type, name) removed, with the same guarantee of an EDS answer for every cluster. A type
+  // neither touches shares base's resources and version: a change to one resource of a large
+  // group costs what that type's map costs to copy, not a whole new snapshot.
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> Update(
+      const Snapshot& base, std::vector<ResourceConstSharedPtr> upserts,
+      const std::vector<std::pair<ResourceType, std::string>>& removals);
+
   const ResourceMap& resources(ResourceType type) const {
-    return types_[static_cast<int>(type)].resources;
+    return types_[static_cast<int>(type)]->resources;
   }
   const std::string& version(ResourceType type) const {
-    return types_[static_cast<int>(type)].version;
+    return types_[static_cast<int>(type)]->version;
   }
   ResourceConstSharedPtr Find(ResourceType type, absl::string_view name) const;
   size_t size() const;
@@ -39,7 +48,11 @@ class Snapshot {
     std::string version;
   };
   Snapshot() = default;
-  std::array<TypeResources, kNumResourceTypes> types_;
+  // Gives every cluster's EDS name a ClusterLoadAssignment in `endpoints` (an empty one when
+  // missing).
+  static void AddMissingEndpoints(const ResourceMap& clusters, ResourceMap& endpoints);
+  static void SetVersion(TypeResources& type);
+  std::array<std::shared_ptr<const TypeResources>, kNumResourceTypes> types_;
 };
 using SnapshotConstSharedPtr = std::shared_ptr<const Snapshot>;
 
