@@ -196,8 +196,9 @@ int main(int argc, char** argv) {
                        const strata::translate::TwoTierConfig& config) {
         if (status_writer != nullptr) status_writer->Update(state, config);
       });
-  auto publish = [&publisher](const strata::source::ClusterStateConstSharedPtr& state) {
-    publisher.Publish(*state);
+  auto publish = [&publisher](const strata::source::ClusterStateConstSharedPtr& state,
+                              const strata::source::StateChanges& changes) {
+    publisher.Publish(*state, changes);
   };
   std::unique_ptr<strata::source::ManifestWatcher> watcher;
   std::unique_ptr<strata::kube::KubeSource> kube_source;

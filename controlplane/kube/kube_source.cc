@@ -2,6 +2,8 @@
 
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +51,8 @@ class KubeSource::KindStore final : public ReflectorHandler {
         fresh_uids[key] = Uid(object);
       }
     }
+    MarkDifferences(objects_, fresh);
+    MarkDifferences(rejected_, rejected);
     objects_ = std::move(fresh);
     uids_ = std::move(fresh_uids);
     rejected_ = std::move(rejected);
@@ -61,6 +65,8 @@ class KubeSource::KindStore final : public ReflectorHandler {
     if (event.type != WatchEvent::Type::kDeleted) parsed = Parse(event.object);
     {
       absl::MutexLock lock(&mu_);
+      const auto old_object = Find(objects_, key);
+      const auto old_rejection = Find(rejected_, key);
       if (event.type == WatchEvent::Type::kDeleted) {
         objects_.erase(key);
         uids_.erase(key);
@@ -83,6 +89,9 @@ class KubeSource::KindStore final : public ReflectorHandler {
           uids_.erase(key);
         }
       }
+      if (Find(objects_, key) != old_object || Find(rejected_, key) != old_rejection) {
+        changed_.insert(key);
+      }
     }
     source_.Changed();
   }
@@ -90,16 +99,57 @@ class KubeSource::KindStore final : public ReflectorHandler {
     absl::MutexLock lock(&mu_);
     return synced_;
   }
-  void AddTo(source::ClusterState& state) const {
+  const std::string& kind() const { return type_.kind; }
+
+  // Adds every object (and refused version) to `state`; they count as published.
+  void AddTo(source::ClusterState& state) {
     absl::MutexLock lock(&mu_);
     for (const auto& [key, object] : objects_) source::AddToState(object, state);
-    for (const auto& [key, rejection] : rejected_) {
-      state.rejected.insert_or_assign(
-          std::make_tuple(rejection.kind, rejection.namespace_, rejection.name), rejection);
+    for (const auto& [key, rejection] : rejected_) AddRejection(rejection, state);
+    changed_.clear();
+  }
+
+  // Moves the keys (namespace/name) of the objects changed since the last call to `keys`.
+  void TakeChanges(std::set<std::string>& keys) {
+    absl::MutexLock lock(&mu_);
+    keys.insert(changed_.begin(), changed_.end());
+    changed_.clear();
+  }
+
+  // Adds the objects (and refused versions) of this kind with `keys` to `state`.
+  void AddKeys(const std::set<std::string>& keys, source::ClusterState& state) const {
+    absl::MutexLock lock(&mu_);
+    for (const std::string& key : keys) {
+      if (auto it = objects_.find(key); it != objects_.end()) source::AddToState(it->second, state);
+      if (auto it = rejected_.find(key); it != rejected_.end()) AddRejection(it->second, state);
     }
   }
 
  private:
+  static void AddRejection(const source::RejectedObject& rejection, source::ClusterState& state) {
+    state.rejected.insert_or_assign(
+        std::make_tuple(rejection.kind, rejection.namespace_, rejection.name), rejection);
+  }
+
+  template <typename Map>
+  static std::optional<typename Map::mapped_type> Find(const Map& map, const std::string& key) {
+    auto it = map.find(key);
+    if (it == map.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // Marks the keys that are in one map only or whose values differ.
+  template <typename Map>
+  void MarkDifferences(const Map& before, const Map& after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (const auto& [key, value] : before) {
+      auto it = after.find(key);
+      if (it == after.end() || !(it->second == value)) changed_.insert(key);
+    }
+    for (const auto& [key, value] : after) {
+      if (!before.contains(key)) changed_.insert(key);
+    }
+  }
+
   static std::string Uid(const nlohmann::json& object) {
     const nlohmann::json* meta = Member(object, "metadata");
     return meta == nullptr ? "" : StringMember(*meta, "uid");
@@ -166,6 +216,8 @@ class KubeSource::KindStore final : public ReflectorHandler {
   std::map<std::string, std::string> uids_ ABSL_GUARDED_BY(mu_);  // of objects_, by key
   // Objects whose latest version was refused, by namespace/name.
   std::map<std::string, source::RejectedObject> rejected_ ABSL_GUARDED_BY(mu_);
+  // Keys whose object or refused version changed since the state last took them.
+  std::set<std::string> changed_ ABSL_GUARDED_BY(mu_);
   bool synced_ ABSL_GUARDED_BY(mu_) = false;
 };
 
@@ -245,12 +297,41 @@ void KubeSource::PublishLoop() {
     bool all_synced = true;
     for (const auto& store : stores_) all_synced = all_synced && store->synced();
     if (!all_synced) continue;  // the remaining first lists are changes too
-    auto state = std::make_shared<source::ClusterState>();
-    for (const auto& store : stores_) store->AddTo(*state);
-    // A relist, or a write that changed nothing strata reads, gives the same state: no new
-    // translation for it.
-    if (last_ != nullptr && *last_ == *state) continue;
-    last_ = state;
+    std::shared_ptr<source::ClusterState> state;
+    source::StateChanges changes;
+    if (state_ == nullptr) {
+      state = std::make_shared<source::ClusterState>();
+      for (const auto& store : stores_) store->AddTo(*state);
+      changes = source::StateChanges::All();
+    } else {
+      // Only the objects that changed are replaced. A relist, or a write that changed nothing
+      // strata reads, changes nothing: no new translation for it.
+      std::map<std::string, std::set<std::string>> changed;  // kind → keys
+      for (const auto& store : stores_) store->TakeChanges(changed[store->kind()]);
+      std::erase_if(changed, [](const auto& entry) { return entry.second.empty(); });
+      if (changed.empty()) continue;
+      // In place once no reader holds the last state any more, else on a copy.
+      state = state_.use_count() == 1 ? state_ : std::make_shared<source::ClusterState>(*state_);
+      for (const auto& [kind, keys] : changed) {
+        for (const std::string& key : keys) {
+          const size_t slash = key.find('/');
+          const std::string ns = key.substr(0, slash);
+          const std::string name = slash == std::string::npos ? "" : key.substr(slash + 1);
+          source::RemoveFromState(kind, ns, name, *state);
+          state->rejected.erase({kind, ns, name});
+          if (source::IsClusterScoped(kind)) {
+            changes.cluster_scoped = true;
+          } else {
+            changes.namespaces.insert(ns);
+          }
+        }
+      }
+      for (const auto& store : stores_) {
+        auto keys = changed.find(store->kind());
+        if (keys != changed.end()) store->AddKeys(keys->second, *state);
+      }
+    }
+    state_ = state;
     if (!announced) {
       STRATA_LOG(INFO) << "Kubernetes API: every kind listed; serving " << state->services.size()
                        << " Services, " << state->ingresses.size() << " Ingresses, "
@@ -259,7 +340,7 @@ void KubeSource::PublishLoop() {
                        << " HTTPRoutes";
       announced = true;
     }
-    callback_(state);
+    callback_(state, changes);
   }
 }
 

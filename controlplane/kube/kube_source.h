@@ -15,6 +15,7 @@
 #include "controlplane/kube/reflector.h"
 #include "controlplane/source/cluster_state.h"
 #include "controlplane/source/manifest_parser.h"
+#include "controlplane/source/state_diff.h"
 
 namespace strata::kube {
 
@@ -29,7 +30,9 @@ namespace strata::kube {
 // forbidden (403).
 class KubeSource {
  public:
-  using Callback = std::function<void(const source::ClusterStateConstSharedPtr&)>;
+  // Gets each new state with how it differs from the last one (everything for the first).
+  using Callback =
+      std::function<void(const source::ClusterStateConstSharedPtr&, const source::StateChanges&)>;
   struct Options {
     absl::Duration debounce = absl::Milliseconds(100);
     Reflector::Options reflector;
@@ -60,7 +63,9 @@ class KubeSource {
   bool dirty_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::unique_ptr<KindStore>> stores_;
-  source::ClusterStateConstSharedPtr last_;  // last published; publisher thread only
+  // The last state published; publisher thread only. Updated in place when nothing else
+  // holds it any more.
+  std::shared_ptr<source::ClusterState> state_;
   std::vector<std::unique_ptr<Reflector>> reflectors_;
   std::thread publisher_;
 };

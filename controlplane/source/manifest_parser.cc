@@ -2394,6 +2394,41 @@ void AddToState(const ApiObject& object, ClusterState& state) {
   }
 }
 
+bool IsClusterScoped(std::string_view kind) {
+  return kind == "IngressClass" || kind == "Namespace" || kind == "GatewayClass";
+}
+
+bool RemoveFromState(std::string_view kind, const std::string& namespace_, const std::string& name,
+                     ClusterState& state) {
+  const ObjectKey key(namespace_, name);
+  if (kind == "Service") {
+    state.services.erase(key);
+  } else if (kind == "EndpointSlice") {
+    state.endpoint_slices.erase(key);
+  } else if (kind == "Ingress") {
+    state.ingresses.erase(key);
+  } else if (kind == "IngressClass") {
+    state.ingress_classes.erase(name);
+  } else if (kind == "IngressRoute") {
+    state.ingress_routes.erase(key);
+  } else if (kind == "Namespace") {
+    state.namespaces.erase(name);
+  } else if (kind == "GatewayClass") {
+    state.gateway_classes.erase(name);
+  } else if (kind == "Gateway") {
+    state.gateways.erase(key);
+  } else if (kind == "HTTPRoute") {
+    state.http_routes.erase(key);
+  } else if (kind == "ReferenceGrant") {
+    state.reference_grants.erase(key);
+  } else if (kind == "Secret") {
+    state.tls_secrets.erase(key);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 std::vector<LoadBalancerAddress> ReadLoadBalancerStatus(const Json& object) {
   const auto* fields = object.get_ptr<const JsonObject*>();
   return fields == nullptr ? std::vector<LoadBalancerAddress>() : LoadBalancerStatus(*fields);

@@ -92,6 +92,14 @@ absl::StatusOr<ApiObject> ReadApiObject(const nlohmann::json& object, std::strin
 // the traefik.io one is kept.
 void AddToState(const ApiObject& object, ClusterState& state);
 
+// Removes the object of `kind` (as in a manifest: "Service", "Secret", ...) and key from
+// `state`, if there is one; `namespace_` is ignored for the cluster-scoped kinds. Returns
+// false for a kind strata does not read.
+bool RemoveFromState(std::string_view kind, const std::string& namespace_, const std::string& name,
+                     ClusterState& state);
+// Whether strata reads `kind` without a namespace (IngressClass, Namespace, GatewayClass).
+bool IsClusterScoped(std::string_view kind);
+
 // status.loadBalancer.ingress of a Service or an Ingress object, read leniently (status is
 // written by controllers: odd entries are skipped, never an error).
 std::vector<LoadBalancerAddress> ReadLoadBalancerStatus(const nlohmann::json& object);

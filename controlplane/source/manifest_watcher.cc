@@ -16,7 +16,6 @@
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
-#include "controlplane/source/cluster_state_util.h"
 #include "controlplane/source/manifest_parser.h"
 
 namespace strata::source {
@@ -196,6 +195,7 @@ void ManifestWatcher::Reload() {
   absl::StatusOr<ClusterState> state = LoadManifestDirectory(dir_, &load_stats);
   const absl::Status status = state.status();
   ClusterStateConstSharedPtr delivery;
+  StateChanges changes;
   bool have_state;
   {
     absl::MutexLock lock(&mu_);
@@ -203,10 +203,13 @@ void ManifestWatcher::Reload() {
     last_error_ = status;
     if (!status.ok()) {
       ++stats_.failed_loads;
-    } else if (current_ == nullptr || !(*current_ == *state)) {
-      delivery = std::make_shared<const ClusterState>(*std::move(state));
-      current_ = delivery;
-      ++stats_.deliveries;
+    } else {
+      changes = current_ == nullptr ? StateChanges::All() : DiffStates(*current_, *state);
+      if (!changes.empty()) {
+        delivery = std::make_shared<const ClusterState>(*std::move(state));
+        current_ = delivery;
+        ++stats_.deliveries;
+      }
     }
     have_state = current_ != nullptr;
   }
@@ -221,7 +224,7 @@ void ManifestWatcher::Reload() {
                    << delivery->endpoint_slices.size() << " EndpointSlices (" << load_stats.files
                    << " files, " << load_stats.skipped_objects
                    << " objects of other kinds skipped)";
-  on_state_(std::move(delivery));
+  on_state_(std::move(delivery), changes);
 }
 
 }  // namespace strata::source

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "controlplane/source/cluster_state.h"
 #include "controlplane/source/scoped_fd.h"
+#include "controlplane/source/state_diff.h"
 
 namespace strata::source {
 
@@ -30,7 +31,9 @@ class ManifestWatcher {
  public:
   // Receives each new state. Called first from Create, then from the watcher's thread; never
   // concurrently. It must not destroy the watcher.
-  using Callback = std::function<void(ClusterStateConstSharedPtr)>;
+  // Gets each new state with how it differs from the last one delivered (everything for the
+  // first).
+  using Callback = std::function<void(ClusterStateConstSharedPtr, const StateChanges&)>;
 
   static constexpr absl::Duration kDefaultDebounce = absl::Milliseconds(100);
 

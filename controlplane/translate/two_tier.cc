@@ -245,7 +245,7 @@ class Translator {
   Translator(const source::ClusterState& state, const TwoTierOptions& options)
       : state_(state), options_(options), slices_(state) {}
 
-  TwoTierConfig Run() {
+  TwoTierConfig Run(TwoTierAttribution* attribution) {
     FindAppTiers();
     FindEdgeAddresses();
     for (const auto& [key, ingress] : state_.ingresses) AddIngress(ingress);
@@ -258,6 +258,15 @@ class Translator {
     FinishHttpRouteStatus();
     ReportRejected();
     Emit();
+    for (const auto& [ns, warnings] : edge_warnings_) {
+      edge_.warnings.insert(edge_.warnings.end(), warnings.begin(), warnings.end());
+    }
+    if (attribution != nullptr) {
+      attribution->ties = std::move(ties_);
+      attribution->edge_vhosts = std::move(edge_vhosts_);
+      attribution->edge_warnings = std::move(edge_warnings_);
+      attribution->unserved_https_routes = std::move(unserved_https_routes_);
+    }
     TwoTierConfig out;
     out.edge = std::move(edge_);
     out.apps = std::move(apps_);
@@ -310,6 +319,10 @@ class Translator {
   }
   void Report(const Origin& origin, std::string problem) {
     Report(origin.kind, origin.namespace_, origin.name, std::move(problem));
+  }
+  // An object of namespace `from` refers to namespace `to`.
+  void Tie(const std::string& from, const std::string& to) {
+    if (from != to) ties_[from].namespaces.insert(to);
   }
 
   // `served`: an object whose problems strata reports with an annotation and Events
@@ -921,6 +934,7 @@ class Translator {
         for (size_t c = 0; c < listener.certificate_refs.size(); ++c) {
           const source::SecretObjectReference& ref = listener.certificate_refs[c];
           const std::string ns = ref.namespace_.empty() ? gateway.namespace_ : ref.namespace_;
+          Tie(gateway.namespace_, ns);
           const std::string field = absl::StrCat("tls.certificateRefs[", c, "]");
           std::string problem;
           std::string reason = "InvalidCertificateRef";
@@ -972,6 +986,9 @@ class Translator {
       const bool ok = accepted && conflict[i].empty() && kinds_ok && has_certificate;
       info.listener_ok[i] = ok;
       valid += ok ? 1 : 0;
+      if (!listener.hostname.empty()) {
+        ties_[gateway.namespace_].names.insert(NormalizeClaimedHost(listener.hostname));
+      }
       if (ok) info.served_hosts[listener.port].insert(listener.hostname);
 
       status.conditions.push_back(Cond("Accepted", accepted, accepted_reason, accepted_message));
@@ -1078,6 +1095,7 @@ class Translator {
     for (const source::ParentReference& written : route.parent_refs) {
       source::ParentReference ref = written;
       if (ref.namespace_.empty()) ref.namespace_ = route.namespace_;
+      Tie(route.namespace_, ref.namespace_);
       if (ref.group != source::kGatewayApiGroup || ref.kind != "Gateway") continue;
       auto gw = gateways_.find({ref.namespace_, ref.name});
       if (gw == gateways_.end()) continue;  // not a Gateway strata serves
@@ -1240,6 +1258,7 @@ class Translator {
     for (size_t b = 0; b < rule.backend_refs.size(); ++b) {
       const source::HttpBackendRef& ref = rule.backend_refs[b];
       const std::string ns = ref.namespace_.empty() ? route.namespace_ : ref.namespace_;
+      Tie(route.namespace_, ns);
       const std::string bfield = absl::StrCat(field, ".backendRefs[", b, "]");
       std::string reason;
       std::string message;
@@ -1690,6 +1709,7 @@ class Translator {
 
   Claim& ClaimFor(const Origin* origin, const std::string& host, bool any_depth = false) {
     const std::string normalised = NormalizeClaimedHost(host);
+    ties_[origin->namespace_].names.insert(normalised);
     auto [it, inserted] = claim_index_.try_emplace(
         std::make_tuple(origin->kind, origin->namespace_, origin->name, normalised),
         claims_.size());
@@ -1948,10 +1968,12 @@ class Translator {
     const std::string name =
         ServiceClusterName(b.service->namespace_, b.service->name, b.port->port);
     if (!emitted.insert(name).second) return;
+    // The edge's warnings are kept by namespace (TwoTierAttribution).
+    std::vector<std::string>& warnings =
+        &out == &edge_ ? edge_warnings_[b.service->namespace_] : out.warnings;
     out.clusters.push_back(MakeEdsCluster(name));
     out.endpoints.push_back(MakeLoadAssignment(
-        name, *b.port, slices_.Usable(b.service->namespace_, b.service->name, out.warnings),
-        out.warnings));
+        name, *b.port, slices_.Usable(b.service->namespace_, b.service->name, warnings), warnings));
   }
 
   // Traefik orders all routers by priority, whatever their hosts: a wildcard router with a
@@ -2071,6 +2093,7 @@ class Translator {
         for (uint8_t scheme : {kHttp, kHttps}) {
           if (scheme == kHttps && !https_vhost) continue;
           auto* edge_vhost = AddVirtualHost(scheme == kHttp ? edge_routes : edge_tls_routes, host);
+          edge_vhosts_[{scheme == kHttps, host}] = entry.owner;
           if ((schemes & scheme) == 0) continue;
           Route* route = edge_vhost->add_routes();
           route->set_name(absl::StrCat("to the app tier of namespace ", entry.owner));
@@ -2083,6 +2106,7 @@ class Translator {
         for (uint8_t scheme : {kHttps, kHttp}) {
           if (scheme == kHttps && !https_vhost) continue;
           auto* vhost = AddVirtualHost(scheme == kHttp ? edge_routes : edge_tls_routes, host);
+          edge_vhosts_[{scheme == kHttps, host}] = entry.owner;
           if ((schemes & scheme) == 0) continue;  // a 404 of its own
           for (RouteEntry* route : served) {
             if ((route->schemes & scheme) == 0) continue;
@@ -2115,6 +2139,7 @@ class Translator {
             continue;
           }
           AddVirtualHost(https ? edge_tls_routes : edge_routes, host);
+          edge_vhosts_[{https, host}] = key.first;
         }
       }
     }
@@ -2134,7 +2159,7 @@ class Translator {
       edge_.clusters.push_back(std::move(cluster));
       edge_.endpoints.push_back(MakeLoadAssignment(
           AppTierClusterName(ns), *tier.port,
-          slices_.Usable(ns, tier.service->name, edge_.warnings), edge_.warnings));
+          slices_.Usable(ns, tier.service->name, edge_warnings_[ns]), edge_warnings_[ns]));
 
       XdsResources& app = AppOf(ns);
       app.routes.push_back(std::move(app_routes[ns]));
@@ -2160,8 +2185,19 @@ class Translator {
       }
       app.listeners.push_back(std::move(listener));
     }
+    // By name, whatever the order they were made in: the edge's configuration is then the
+    // same however it is put together (IncrementalTwoTier merges it by namespace).
+    for (RouteConfiguration* config : {&edge_routes, &edge_tls_routes}) {
+      auto* vhosts = config->mutable_virtual_hosts();
+      std::sort(vhosts->pointer_begin(), vhosts->pointer_end(),
+                [](const auto* a, const auto* b) { return a->name() < b->name(); });
+    }
     edge_.routes.push_back(std::move(edge_routes));
-    if (!tls_hosts_.empty()) edge_.routes.push_back(std::move(edge_tls_routes));
+    if (!tls_hosts_.empty()) {
+      edge_.routes.push_back(std::move(edge_tls_routes));
+    } else {
+      unserved_https_routes_ = std::move(edge_tls_routes);
+    }
     EmitTls();
   }
 
@@ -2199,6 +2235,11 @@ class Translator {
   // (HTTPS, hostname) of listener hostnames given an empty virtual host.
   std::set<std::pair<bool, std::string>> reserved_;
   std::vector<HttpRouteStatus> stale_route_status_;  // of refused routes: strata's entries go
+  // See TwoTierAttribution.
+  std::map<std::string, NamespaceTies> ties_;
+  std::map<std::pair<bool, std::string>, std::string> edge_vhosts_;
+  std::map<std::string, std::vector<std::string>> edge_warnings_;
+  RouteConfiguration unserved_https_routes_;
 };
 
 }  // namespace
@@ -2218,8 +2259,9 @@ std::string ServiceClusterName(const std::string& namespace_, const std::string&
   return absl::StrCat("svc/", namespace_, "/", name, "/", port);
 }
 
-TwoTierConfig TranslateTwoTier(const source::ClusterState& state, const TwoTierOptions& options) {
-  return Translator(state, options).Run();
+TwoTierConfig TranslateTwoTier(const source::ClusterState& state, const TwoTierOptions& options,
+                               TwoTierAttribution* attribution) {
+  return Translator(state, options).Run(attribution);
 }
 
 }  // namespace strata::translate

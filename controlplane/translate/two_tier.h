@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "controlplane/source/cluster_state.h"
@@ -97,6 +98,29 @@ struct TwoTierConfig {
   std::vector<source::LoadBalancerAddress> edge_addresses;
 };
 
+// What ties the translation of one namespace's objects to other namespaces'.
+struct NamespaceTies {
+  // Hostnames (normalised) its objects claim, won or lost, or list on Gateway listeners:
+  // another namespace naming the same host, or one a wildcard of either covers, may change
+  // what this namespace gets. (A certificate serves only hosts its namespace claims.)
+  std::set<std::string> names;
+  // Namespaces its objects refer to: the Gateways its HTTPRoutes attach to, their backends,
+  // the Secrets of its Gateways.
+  std::set<std::string> namespaces;
+};
+
+// Where the parts of a translation come from, by namespace.
+struct TwoTierAttribution {
+  std::map<std::string, NamespaceTies> ties;  // by namespace; only namespaces with ties
+  // The namespace of each virtual host of the edge's route configurations, by (HTTPS, name).
+  std::map<std::pair<bool, std::string>, std::string> edge_vhosts;
+  // The edge's warnings, by the namespace of the Service they are about.
+  std::map<std::string, std::vector<std::string>> edge_warnings;
+  // The edge's HTTPS route configuration while no host has a certificate: not served then,
+  // but its virtual hosts are a namespace's part all the same.
+  envoy::config::route::v3::RouteConfiguration unserved_https_routes;
+};
+
 // Translates the Ingresses and IngressRoutes strata serves into the edge's and the app
 // tiers' configuration. Pure and deterministic (docs/two-tier.md has the full rules):
 //   - Every host has one owning namespace (ResolveHostOwnership). Refused claims are not
@@ -116,7 +140,11 @@ struct TwoTierConfig {
 //     Gateway API wildcards match names of any depth.
 //   - Anything strata cannot honour (a matcher, a middleware, a cross-namespace service) takes
 //     the route out, reported: dropping part of a match would widen it.
-TwoTierConfig TranslateTwoTier(const source::ClusterState& state, const TwoTierOptions& options);
+//
+// With `attribution`, also says which namespace each part of the edge's configuration comes
+// from and how namespaces depend on each other (for IncrementalTwoTier).
+TwoTierConfig TranslateTwoTier(const source::ClusterState& state, const TwoTierOptions& options,
+                               TwoTierAttribution* attribution = nullptr);
 
 }  // namespace strata::translate
 

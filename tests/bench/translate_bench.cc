@@ -2,17 +2,21 @@
 // Ingresses, 5,000 Services and 50,000 endpoints in 500 namespaces (half with an app tier).
 // Measures, in process and on this machine:
 //   - reading every object as the API serves it (source::ReadApiObject), as a first list does;
-//   - assembling the ClusterState from the per-kind stores, as KubeSource does on every change;
-//   - TranslateTwoTier + proxyless translation + snapshot builds (SnapshotPublisher::Publish);
+//   - assembling the ClusterState from the per-kind stores, as KubeSource does once every
+//     kind is listed;
+//   - translating for both tiers and the proxyless clients and building every snapshot
+//     (SnapshotPublisher::Publish, which translates everything the first time);
 //   - resident memory after the first snapshot.
-// "One change" = one Ingress edited: parse it, assemble, translate and build every snapshot
-// again (the debounce, 100 ms by default, comes on top end to end). Prints a markdown table.
+// "One change" = one Ingress (or one EndpointSlice) edited: parse it, put it in the state in
+// place of the old version, and publish with its namespace as the change, as KubeSource does
+// (the debounce, 100 ms by default, comes on top end to end). Prints a markdown table.
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -148,11 +152,12 @@ int Run() {
   translate::TwoTierOptions options;
   translate::SnapshotPublisher publisher(cache, options, "proxyless");
   start = Clock::now();
-  source::ClusterState state;
-  for (const source::ApiObject& object : parsed) source::AddToState(object, state);
+  auto first = std::make_shared<source::ClusterState>();
+  for (const source::ApiObject& object : parsed) source::AddToState(object, *first);
+  const source::ClusterStateConstSharedPtr state = first;
   const double assemble_ms = Ms(Clock::now() - start);
   start = Clock::now();
-  publisher.Publish(state);
+  publisher.Publish(*state, source::StateChanges::All());
   cache.Flush();
   const double publish_ms = Ms(Clock::now() - start);
   const double rss = RssMiB();
@@ -164,31 +169,45 @@ int Run() {
   double tiers_ms = 0;
   {
     start = Clock::now();
-    const translate::XdsResources proxyless = translate::TranslateProxyless(state);
+    const translate::XdsResources proxyless = translate::TranslateProxyless(*state);
     proxyless_ms = Ms(Clock::now() - start);
     start = Clock::now();
-    const translate::TwoTierConfig tiers = translate::TranslateTwoTier(state, options);
+    const translate::TwoTierConfig tiers = translate::TranslateTwoTier(*state, options);
     tiers_ms = Ms(Clock::now() - start);
     proxyless_clusters = proxyless.clusters.size();
     edge_hosts = tiers.edge.routes.front().virtual_hosts_size();
     app_tiers = tiers.apps.size();
   }
 
-  // One Ingress changed, again and again: the whole pipeline after the read of that object.
+  const double rss_before_changes = RssMiB();
+  // One object changed, again and again: the whole pipeline after the read of that object.
   const int changes = absl::GetFlag(FLAGS_changes);
-  std::vector<double> change_ms;
-  for (int c = 1; c <= changes; ++c) {
-    start = Clock::now();
-    auto read = source::ReadApiObject(
-        IngressObject("team-7", "svc-3-0", "svc-3-0.team-7.example.com", "svc-3", c), "bench");
-    source::ClusterState next;
-    for (const source::ApiObject& object : parsed) source::AddToState(object, next);
-    source::AddToState(*read, next);
-    publisher.Publish(next);
+  auto change = [&](const std::string& kind, const std::string& ns, const std::string& name,
+                    const Json& object) {
+    const auto begin = Clock::now();
+    auto read = source::ReadApiObject(object, "bench");
+    source::RemoveFromState(kind, ns, name, *first);
+    source::AddToState(*read, *first);
+    source::StateChanges changed;
+    changed.namespaces.insert(ns);
+    publisher.Publish(*state, changed);
     cache.Flush();
-    change_ms.push_back(Ms(Clock::now() - start));
+    return Ms(Clock::now() - begin);
+  };
+  std::vector<double> change_ms;
+  std::vector<double> slice_ms;
+  for (int c = 1; c <= changes; ++c) {
+    change_ms.push_back(
+        change("Ingress", "team-7", "svc-3-0",
+               IngressObject("team-7", "svc-3-0", "svc-3-0.team-7.example.com", "svc-3", c)));
+    // A pod of team-8 (an app tier's namespace) replaced: one endpoint's address changes.
+    Json slice = SliceObject("team-8", "svc-4", 9, endpoints);
+    slice["endpoints"][0]["addresses"][0] = absl::StrFormat("10.250.%d.%d", c / 250, c % 250);
+    slice_ms.push_back(change("EndpointSlice", "team-8", "svc-4-abcde", slice));
   }
   std::sort(change_ms.begin(), change_ms.end());
+  std::sort(slice_ms.begin(), slice_ms.end());
+  const double rss_after = RssMiB();
 
   std::printf("| objects | Ingresses | Services | endpoints |\n|---|---|---|---|\n");
   std::printf("| %zu | %d | %d | %d |\n\n", objects.size(), ingress_count, service_index,
@@ -203,9 +222,13 @@ int Run() {
   std::printf("| of which: two-tier translation (%d edge hosts, %zu app tiers) | %.0f ms |\n",
               edge_hosts, app_tiers, tiers_ms);
   std::printf("| first snapshot, total | %.0f ms |\n", read_ms + assemble_ms + publish_ms);
-  std::printf("| one Ingress changed: median / max of %d | %.0f / %.0f ms |\n", changes,
+  std::printf("| one Ingress changed: median / max of %d | %.1f / %.1f ms |\n", changes,
               change_ms[change_ms.size() / 2], change_ms.back());
+  std::printf("| one EndpointSlice changed: median / max of %d | %.1f / %.1f ms |\n", changes,
+              slice_ms[slice_ms.size() / 2], slice_ms.back());
   std::printf("| resident memory after the first snapshot | %.0f MiB |\n", rss);
+  std::printf("| resident memory before / after the changes | %.0f / %.0f MiB |\n",
+              rss_before_changes, rss_after);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -122,9 +123,13 @@ class KubeSourceTest : public ::testing::Test {
     options.debounce = absl::Milliseconds(20);
     source_ = std::make_unique<KubeSource>(
         *client_, RealClock::Get(),
-        [this](const source::ClusterStateConstSharedPtr& state) {
+        [this](const source::ClusterStateConstSharedPtr& state,
+               const source::StateChanges& changes) {
           absl::MutexLock lock(&mu_);
-          latest_ = state;
+          // A copy: holding the source's own state would make it copy before every change
+          // instead of updating its state in place, the way it runs in the control plane.
+          latest_ = std::make_shared<const ClusterState>(*state);
+          latest_changes_ = changes;
           ++published_;
         },
         options);
@@ -171,12 +176,17 @@ class KubeSourceTest : public ::testing::Test {
     absl::MutexLock lock(&mu_);
     return published_;
   }
+  source::StateChanges LatestChanges() {
+    absl::MutexLock lock(&mu_);
+    return latest_changes_;
+  }
 
   test::StandInApiServer api_;
   std::unique_ptr<ApiClient> client_;
   std::unique_ptr<KubeSource> source_;
   absl::Mutex mu_;
   source::ClusterStateConstSharedPtr latest_ ABSL_GUARDED_BY(mu_);
+  source::StateChanges latest_changes_ ABSL_GUARDED_BY(mu_);
   int published_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -208,6 +218,12 @@ TEST_F(KubeSourceTest, GatewayApiObjectsAppliedWithKubectlReachTheState) {
   ASSERT_TRUE(AwaitState([](const ClusterState& state) { return RoutePort(state) == 9090; }))
       << Describe();
   EXPECT_EQ(Latest()->http_routes.at(ObjectKey("shop", "web")).generation, 2);
+  // Only that namespace changed, and the rest of the state is as it was.
+  EXPECT_EQ(LatestChanges().namespaces, std::set<std::string>{"shop"});
+  EXPECT_FALSE(LatestChanges().cluster_scoped);
+  EXPECT_FALSE(LatestChanges().all);
+  EXPECT_EQ(Latest()->gateways.size(), 1u);
+  EXPECT_EQ(Latest()->reference_grants.size(), 1u);
 
   // A status write changes nothing strata reads: no new state for it. The next change is
   // published once.
@@ -247,6 +263,7 @@ metadata: {name: blog}
   ASSERT_TRUE(AwaitState([&](const ClusterState& state) {
     return state.namespaces.contains("blog");
   })) << Describe();
+  EXPECT_TRUE(LatestChanges().cluster_scoped);  // a Namespace
   EXPECT_EQ(RoutePort(*Latest()), 7070u);
   EXPECT_TRUE(Latest()->rejected.contains(rejected_key));
 

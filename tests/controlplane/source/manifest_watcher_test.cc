@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,10 @@ std::string ServiceYaml(const std::string& name, int port) {
 class Recorder {
  public:
   ManifestWatcher::Callback Callback() {
-    return [this](ClusterStateConstSharedPtr state) {
+    return [this](ClusterStateConstSharedPtr state, const StateChanges& changes) {
       absl::MutexLock lock(&mu_);
       states_.push_back(std::move(state));
+      changes_.push_back(changes);
     };
   }
 
@@ -54,9 +56,16 @@ class Recorder {
     return states_.size();
   }
 
+  // How the n-th state differs from the one before (after Await(n)).
+  StateChanges Changes(size_t n) {
+    absl::MutexLock lock(&mu_);
+    return changes_.at(n - 1);
+  }
+
  private:
   absl::Mutex mu_;
   std::vector<ClusterStateConstSharedPtr> states_ ABSL_GUARDED_BY(mu_);
+  std::vector<StateChanges> changes_ ABSL_GUARDED_BY(mu_);
 };
 
 // The port of Service default/`name`, or -1.
@@ -113,6 +122,7 @@ TEST_F(ManifestWatcherTest, DeliversChangesAndKeepsLastGoodStateOnErrors) {
   // The first load is delivered before Create returns.
   ASSERT_EQ(recorder_.count(), 1u);
   EXPECT_EQ(PortOf(recorder_.Await(1), "web"), 80);
+  EXPECT_TRUE(recorder_.Changes(1).all);
   EXPECT_TRUE(watcher->last_error().ok());
   EXPECT_EQ(watcher->stats().loads, 1);
   EXPECT_EQ(watcher->stats().deliveries, 1);
@@ -120,6 +130,9 @@ TEST_F(ManifestWatcherTest, DeliversChangesAndKeepsLastGoodStateOnErrors) {
   // A change is delivered.
   Write("web.yaml", ServiceYaml("web", 81));
   EXPECT_EQ(PortOf(recorder_.Await(2), "web"), 81);
+  // Told as a change of the Service's namespace only.
+  EXPECT_FALSE(recorder_.Changes(2).all);
+  EXPECT_EQ(recorder_.Changes(2).namespaces, std::set<std::string>{"default"});
 
   // A broken file fails the reload: nothing is delivered and the last good state stays.
   Write("api.yaml", ServiceYaml("api", 0));
@@ -222,8 +235,9 @@ TEST_F(ManifestWatcherTest, DirectoryRemovedAndRecreated) {
 }
 
 TEST(ManifestWatcherCreateTest, MissingDirectoryFails) {
-  absl::StatusOr<std::unique_ptr<ManifestWatcher>> watcher = ManifestWatcher::Create(
-      "/nonexistent/strata-manifests", [](const ClusterStateConstSharedPtr&) {});
+  absl::StatusOr<std::unique_ptr<ManifestWatcher>> watcher =
+      ManifestWatcher::Create("/nonexistent/strata-manifests",
+                              [](const ClusterStateConstSharedPtr&, const StateChanges&) {});
   EXPECT_EQ(watcher.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(watcher.status().message(), HasSubstr("/nonexistent/strata-manifests"));
 }
@@ -235,7 +249,7 @@ TEST(ManifestWatcherCreateTest, FileIsNotADirectory) {
   ASSERT_NE(f, nullptr);
   fclose(f);
   absl::StatusOr<std::unique_ptr<ManifestWatcher>> watcher =
-      ManifestWatcher::Create(path, [](const ClusterStateConstSharedPtr&) {});
+      ManifestWatcher::Create(path, [](const ClusterStateConstSharedPtr&, const StateChanges&) {});
   EXPECT_EQ(watcher.status().code(), absl::StatusCode::kInvalidArgument);
 }
 

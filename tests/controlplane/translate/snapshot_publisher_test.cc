@@ -1,9 +1,11 @@
 #include "controlplane/translate/snapshot_publisher.h"
 
+#include <set>
 #include <string>
 
 #include "common/clock.h"
 #include "controlplane/source/manifest_parser.h"
+#include "controlplane/source/state_diff.h"
 #include "controlplane/xds/snapshot_cache.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -70,7 +72,8 @@ TEST(SnapshotPublisherTest, EveryGroupGetsItsSnapshotAndAVanishedAppTierAnEmptyO
   TwoTierOptions options;
   SnapshotPublisher publisher(cache, options, "grpc");
 
-  publisher.Publish(Parse(std::string(kTiers) + kAppTier));
+  const source::ClusterState with_app = Parse(std::string(kTiers) + kAppTier);
+  publisher.Publish(with_app, source::StateChanges::All());
   cache.Flush();
   EXPECT_THAT(cache.Groups(), UnorderedElementsAre("grpc", "edge", "app/shop"));
   EXPECT_THAT(Names(cache.GetSnapshot("edge"), xds::ResourceType::kCluster),
@@ -85,7 +88,10 @@ TEST(SnapshotPublisherTest, EveryGroupGetsItsSnapshotAndAVanishedAppTierAnEmptyO
                           "web.shop.svc.cluster.local:80"));
 
   // The app tier is removed: its proxies are told to stop, the edge routes to the Service.
-  publisher.Publish(Parse(kTiers));
+  const source::ClusterState without = Parse(kTiers);
+  const source::StateChanges changes = source::DiffStates(with_app, without);
+  EXPECT_EQ(changes.namespaces, std::set<std::string>{"shop"});
+  publisher.Publish(without, changes);
   cache.Flush();
   EXPECT_EQ(cache.GetSnapshot("app/shop")->size(), 0u);
   EXPECT_THAT(Names(cache.GetSnapshot("edge"), xds::ResourceType::kCluster),
