@@ -168,7 +168,7 @@ bool IncrementalTranslator::Split(const std::set<std::string>& namespaces, TwoTi
     }
     for (const auto& key : old->second.edge_vhosts) edge_vhosts_.erase(key);
     if (old->second.app_tier && !config.apps.contains(ns)) {
-      update.snapshots.emplace_back(AppGroup(ns), *xds::Snapshot::Create({}));
+      gone_app_tiers_.push_back(AppGroup(ns));
     }
     shards_.erase(old);
   }
@@ -499,6 +499,12 @@ IncrementalTranslator::Update IncrementalTranslator::Translate(
     TranslateProxyless(state, with_services, /*all=*/true, update);
   }
   BuildEdge(full, update);
+  // An app tier that went away is emptied after the edge stops sending to it (a new one gets
+  // its snapshot before the edge's, above).
+  for (const std::string& group : gone_app_tiers_) {
+    update.snapshots.emplace_back(group, *xds::Snapshot::Create({}));
+  }
+  gone_app_tiers_.clear();
   BuildStatus(update);
   return update;
 }

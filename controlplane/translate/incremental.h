@@ -106,6 +106,8 @@ class IncrementalTranslator {
   // What the last Split changed in the shards' edge resources.
   std::vector<xds::ResourceConstSharedPtr> edge_upserts_;
   std::vector<std::pair<xds::ResourceType, std::string>> edge_removals_;
+  // App groups the last Split emptied: their empty snapshots go after the edge's.
+  std::vector<std::string> gone_app_tiers_;
   // (HTTPS, name) → (namespace, the serialized VirtualHost), sorted as the edge lists them.
   std::map<std::pair<bool, std::string>, std::pair<std::string, std::string>> edge_vhosts_;
   // Indexes of the shards' ties: namespaces by exact name, by the suffix of their wildcard
