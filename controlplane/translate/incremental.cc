@@ -12,7 +12,6 @@
 #include "common/logging.h"
 #include "controlplane/translate/proxyless.h"
 #include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace strata::translate {
 namespace {
@@ -45,16 +44,6 @@ absl::string_view NamespaceOfResource(absl::string_view name) {
   if (first == absl::string_view::npos) return "";
   name.remove_prefix(first + 1);
   return name.substr(0, name.find('/'));
-}
-
-std::string Serialize(const google::protobuf::Message& message) {
-  std::string out;
-  out.resize(message.ByteSizeLong());
-  google::protobuf::io::ArrayOutputStream raw(out.data(), static_cast<int>(out.size()));
-  google::protobuf::io::CodedOutputStream stream(&raw);
-  stream.SetSerializationDeterministic(true);
-  message.SerializeWithCachedSizes(&stream);
-  return out;
 }
 
 // Appends field `number` of wire type "length-delimited" holding `bytes`.
@@ -200,7 +189,7 @@ bool IncrementalTranslator::Split(const std::set<std::string>& namespaces, TwoTi
       auto owner = attribution.edge_vhosts.find(key);
       if (owner == attribution.edge_vhosts.end()) continue;  // cannot be: every one is named
       shards_[owner->second].edge_vhosts.push_back(key);
-      edge_vhosts_[std::move(key)] = {owner->second, Serialize(vhost)};
+      edge_vhosts_[std::move(key)] = {owner->second, xds::SerializeDeterministic(vhost)};
     }
   }
   auto add_resources = [this](ResourceType type, const auto& messages, auto name_of) {
@@ -292,7 +281,7 @@ void IncrementalTranslator::BuildEdge(bool full, Update& update) {
     if (https && !tls) continue;
     RouteConfiguration header;
     header.set_name(https ? kEdgeTlsListenerName : kEdgeListenerName);
-    std::string bytes = Serialize(header);
+    std::string bytes = xds::SerializeDeterministic(header);
     for (auto it = edge_vhosts_.lower_bound({https, ""});
          it != edge_vhosts_.end() && it->first.first == https; ++it) {
       AppendLengthDelimited(RouteConfiguration::kVirtualHostsFieldNumber, it->second.second, bytes);

@@ -115,19 +115,21 @@ uint64_t ContentHash(absl::string_view bytes) {
   return h;
 }
 
+std::string SerializeDeterministic(const google::protobuf::Message& message) {
+  // Sized once: no growing copies, and no spare capacity kept in every snapshot.
+  std::string bytes(message.ByteSizeLong(), '\0');
+  google::protobuf::io::ArrayOutputStream raw(bytes.data(), static_cast<int>(bytes.size()));
+  google::protobuf::io::CodedOutputStream out(&raw);
+  out.SetSerializationDeterministic(true);
+  message.SerializeWithCachedSizes(&out);
+  return bytes;
+}
+
 ResourceConstSharedPtr MakeResource(ResourceType type, const google::protobuf::Message& message) {
   auto r = std::make_shared<Resource>();
   r->type = type;
   r->name = NameOf(type, message);
-  {
-    // Sized once: no growing copies, and no spare capacity kept in every snapshot.
-    const size_t size = message.ByteSizeLong();
-    r->serialized.resize(size);
-    google::protobuf::io::ArrayOutputStream raw(r->serialized.data(), static_cast<int>(size));
-    google::protobuf::io::CodedOutputStream out(&raw);
-    out.SetSerializationDeterministic(true);
-    message.SerializeWithCachedSizes(&out);
-  }
+  r->serialized = SerializeDeterministic(message);
   g_serializations.fetch_add(1, std::memory_order_relaxed);
   r->hash = ContentHash(r->serialized);
   r->version = absl::StrFormat("%016x", r->hash);

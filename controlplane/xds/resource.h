@@ -73,8 +73,11 @@ inline ResourceConstSharedPtr MakeResource(
   return MakeResource(type, *message);
 }
 
-// A resource from bytes serialized elsewhere (deterministically), for a type whose resources
-// refer to nothing (RouteConfiguration, ClusterLoadAssignment, Secret).
+// `message`'s wire bytes, serialized deterministically (as every resource is).
+std::string SerializeDeterministic(const google::protobuf::Message& message);
+
+// A resource from bytes serialized elsewhere (SerializeDeterministic) (deterministically), for a
+// type whose resources refer to nothing (RouteConfiguration, ClusterLoadAssignment, Secret).
 ResourceConstSharedPtr MakeSerializedResource(ResourceType type, std::string name,
                                               std::string serialized);
 
